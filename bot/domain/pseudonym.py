@@ -1,0 +1,88 @@
+"""Case pseudonyms (`ärendekod`): keyed HMAC-SHA256 or random, Crockford base32, `XXXX-XXXX`.
+
+The raw case reference is only ever held in memory long enough to hash it. Besides the
+short code, a full-length keyed digest (`fingerprint`) is stored so that two references
+that happen to share a short code are detected instead of silently merged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_DECODE_MAP = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]+$")
+ALLOWED_LENGTHS = (8, 12, 16)
+
+
+@dataclass(frozen=True)
+class Pseudonym:
+    """A case's code and the keyed fingerprint of its reference (never the reference)."""
+
+    code: str
+    fingerprint: str | None
+
+
+def normalise_reference(reference: str) -> str:
+    """Unicode NFKC, unified dashes, no white space, upper case: `ifo 2026-12` == `IFO2026‑12`."""
+    text = unicodedata.normalize("NFKC", reference)
+    text = _DASHES.sub("-", text)
+    return "".join(text.split()).upper()
+
+
+def _encode(data: bytes, length: int) -> str:
+    bits = int.from_bytes(data, "big")
+    total = len(data) * 8
+    chars = [CROCKFORD[(bits >> (total - 5 * (i + 1))) & 31] for i in range(length)]
+    return "".join(chars)
+
+
+def format_code(raw: str) -> str:
+    """Group a code in fours: `K7QM3XTP` -> `K7QM-3XTP`."""
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def parse_code(text: str) -> str | None:
+    """A typed code in canonical form, or None when it cannot be one (forgiving: o->0, l/i->1)."""
+    compact = "".join(text.split()).replace("-", "").upper().translate(_DECODE_MAP)
+    if len(compact) not in ALLOWED_LENGTHS or not _CODE_SHAPE.match(compact):
+        return None
+    return format_code(compact)
+
+
+class Pseudonymiser:
+    """Derives codes from references with a secret key."""
+
+    def __init__(self, key: str, length: int = 8) -> None:
+        if length not in ALLOWED_LENGTHS:
+            raise ValueError(f"code length must be one of {ALLOWED_LENGTHS}")
+        if len(key) < 32:
+            raise ValueError("pseudonym key must be at least 32 characters")
+        self._key = key.encode("utf-8")
+        self.length = length
+
+    def _mac(self, purpose: bytes, reference: str) -> bytes:
+        message = purpose + b"\x00" + normalise_reference(reference).encode("utf-8")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def pseudonym(self, reference: str) -> Pseudonym:
+        """Code and fingerprint for a case reference."""
+        if not normalise_reference(reference):
+            raise ValueError("empty case reference")
+        code = format_code(_encode(self._mac(b"frister/code/v1", reference), self.length))
+        fingerprint = self._mac(b"frister/fingerprint/v1", reference).hex()
+        return Pseudonym(code=code, fingerprint=fingerprint)
+
+    def code(self, reference: str) -> str:
+        return self.pseudonym(reference).code
+
+
+def random_code(length: int = 8) -> str:
+    """A random code for a case created in chat (no reference exists)."""
+    return format_code(_encode(secrets.token_bytes(10), length))

@@ -1,0 +1,451 @@
+"""Rule packs: the law as data (TOML), validated on load with line numbers for every error."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.domain.calendar import SwedishCalendar
+from bot.domain.legal_dates import DayCount, LastDay, explain_last_day
+from bot.domain.periods import Offset, Period, parse_length
+from bot.domain.roles import ESCALATION_ROLES, DecisionLevel, Role
+from bot.i18n import _
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULE_ID = r"^[a-z][a-z0-9-]{1,49}$"
+EVENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+
+
+class RuleError(Exception):
+    """A problem in a rule pack, pointing at a file and line (Swedish message)."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else _("rule pack")
+        if self.line:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+# ---- immutable domain objects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of a ladder: a reminder to the handläggare or an escalation to a role."""
+
+    at: Offset
+    to: Role
+    escalation: bool
+    repeat: Offset | None = None
+
+    @property
+    def key(self) -> str:
+        kind = "esk" if self.escalation else "pam"
+        return f"{kind}:{self.at}:{self.to.value}"
+
+
+@dataclass(frozen=True)
+class LegalReference:
+    new: str
+    old: str | None = None
+    changed: date | None = None
+
+    def for_trigger(self, trigger: date) -> str:
+        """The reference in force on the trigger day."""
+        if self.old and self.changed and trigger < self.changed:
+            return self.old
+        return self.new
+
+
+@dataclass(frozen=True)
+class Extension:
+    reason: str
+    level: DecisionLevel
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    triggers: tuple[str, ...]
+    length: Period | None  # None: genast
+    day_count: DayCount
+    closes_on: tuple[str, ...]
+    legal: LegalReference
+    steps: tuple[Step, ...]
+    cancelled_on: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    recurs: Period | None = None
+    extension: Extension | None = None
+    decision_level: DecisionLevel | None = None
+    description: str = ""
+    source: str = ""
+
+    @property
+    def length_text(self) -> str:
+        return "genast" if self.length is None else str(self.length)
+
+    def explain(self, trigger: date, calendar: SwedishCalendar, length: Period | None = ...):
+        """Calendar and legal last day for a trigger date (optionally another length)."""
+        used = self.length if length is ... else length
+        return explain_last_day(trigger, used, self.day_count, calendar)
+
+    def last_day(self, trigger: date, calendar: SwedishCalendar) -> date:
+        return self.explain(trigger, calendar).legal_day
+
+    def next_last_day(self, done_on: date, calendar: SwedishCalendar) -> LastDay:
+        """Last day of the next occurrence of a recurring rule, counted from `done_on`."""
+        if self.recurs is None:
+            raise ValueError(f"rule {self.id} does not recur")
+        return self.explain(done_on, calendar, length=self.recurs)
+
+
+@dataclass(frozen=True)
+class RulePack:
+    rules: dict[str, Rule]
+    events: dict[str, str]
+    sources: tuple[str, ...] = ()
+    disabled: frozenset[str] = field(default_factory=frozenset)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def triggered_by(self, event: str) -> list[Rule]:
+        return [rule for rule in self.rules.values() if event in rule.triggers]
+
+    def event_name(self, event: str) -> str:
+        return self.events.get(event, event)
+
+
+# ---- TOML schema ---------------------------------------------------------------------------
+
+
+def _offset(text: str) -> str:
+    try:
+        Offset.parse(text)
+    except ValueError:
+        raise ValueError(_("not a valid step such as -7d, 0d or +1d")) from None
+    return text
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _StepIn(_Model):
+    at: str
+    to: Role
+    repeat: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _check_at(cls, value: str) -> str:
+        return _offset(value)
+
+    @field_validator("repeat")
+    @classmethod
+    def _check_repeat(cls, value: str | None) -> str | None:
+        if value is not None and Offset.parse(_offset(value)).days <= 0:
+            raise ValueError(_("a repeat must be at least 1d"))
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _check_role(cls, value: Role) -> Role:
+        if value not in ESCALATION_ROLES:
+            raise ValueError(
+                _("escalation goes to handlaggare, forste_socialsekreterare, chef or socialchef")
+            )
+        return value
+
+
+class _LegalIn(_Model):
+    new: str = Field(min_length=3)
+    old: str | None = None
+
+
+class _ExtensionIn(_Model):
+    reason: str = Field(min_length=3)
+    level: DecisionLevel
+
+
+class _RuleIn(_Model):
+    id: str = Field(pattern=RULE_ID)
+    name: str = Field(min_length=2)
+    trigger: str | list[str]
+    length: str
+    day_count: DayCount = DayCount.LAG_1930_173
+    closes_on: list[str] = Field(min_length=1)
+    cancelled_on: list[str] = []
+    requires: list[str] = []
+    recurs: str | None = None
+    extension: _ExtensionIn | None = None
+    decision_level: DecisionLevel | None = None
+    legal: _LegalIn
+    remind: list[str] = []
+    escalate: list[_StepIn] = []
+    description: str = ""
+    enabled: bool = True
+
+    @field_validator("length")
+    @classmethod
+    def _check_length(cls, value: str) -> str:
+        try:
+            parse_length(value)
+        except ValueError:
+            raise ValueError(_("not a valid length such as genast, 14d, 1w, 4m or 2y")) from None
+        return value
+
+    @field_validator("recurs")
+    @classmethod
+    def _check_recurs(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            period = Period.parse(value)
+        except ValueError:
+            raise ValueError(_("not a valid length such as 14d, 1w, 4m or 2y")) from None
+        if period.amount == 0:
+            raise ValueError(_("a recurring period must be longer than zero"))
+        return value
+
+    @field_validator("remind")
+    @classmethod
+    def _check_remind(cls, value: list[str]) -> list[str]:
+        return [_offset(item) for item in value]
+
+
+class _PackIn(_Model):
+    pack: str = Field(min_length=1)
+    version: str = ""
+    sol_2025_from: date | None = None
+    event: dict[str, str] = {}
+    rule: list[_RuleIn] = []
+
+
+# ---- loading -------------------------------------------------------------------------------
+
+
+def _locate(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best line number (1-based) in `text` for a validation location like ('rule', 2, 'length')."""
+    lines = text.splitlines()
+
+    def key_line(start: int, stop: int, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*\"?{re.escape(str(key))}\"?\s*=")
+        for number in range(start, stop):
+            if pattern.match(lines[number]):
+                return number + 1
+        return None
+
+    headers = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
+    if loc and loc[0] == "rule" and len(loc) >= 2 and isinstance(loc[1], int):
+        rule_headers = [i for i in headers if lines[i].strip().startswith("[[rule]]")]
+        if loc[1] >= len(rule_headers):
+            return None
+        start = rule_headers[loc[1]]
+        stop = next((i for i in headers if i > start), len(lines))
+        found = key_line(start + 1, stop, loc[2]) if len(loc) >= 3 else None
+        return found or start + 1
+    if loc and loc[0] == "event":
+        start = next((i for i in headers if lines[i].strip() == "[event]"), None)
+        if start is None:
+            return None
+        stop = next((i for i in headers if i > start), len(lines))
+        return (key_line(start + 1, stop, loc[1]) if len(loc) >= 2 else None) or start + 1
+    if loc:
+        return key_line(0, headers[0] if headers else len(lines), loc[0])
+    return None
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": lambda error: _("required key is missing"),
+    "extra_forbidden": lambda error: _("unknown key"),
+    "string_pattern_mismatch": lambda error: _(
+        "only lower-case letters, digits and hyphens (2-50 characters)"
+    ),
+    "string_too_short": lambda error: _("must not be empty"),
+    "too_short": lambda error: _("needs at least one value"),
+    "enum": lambda error: _("allowed values: {values}").format(
+        values=error.get("ctx", {}).get("expected", "")
+    ),
+}
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error.get("msg", "")))
+    if kind in _PYDANTIC_MESSAGES:
+        return _PYDANTIC_MESSAGES[kind](error)
+    return _("wrong type or value")
+
+
+def _name_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if not str(part).startswith(("function-", "str", "list["))]
+    return ".".join(parts)
+
+
+def parse_pack_text(text: str, path: Path | None = None) -> tuple[_PackIn | None, list[RuleError]]:
+    """Syntax and schema check of one file; every problem with its line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match[1]) if match else None
+        return None, [RuleError(_("TOML syntax error: {error}").format(error=exc), path, line)]
+    try:
+        return _PackIn.model_validate(data), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            loc = tuple(error.get("loc", ()))
+            text_loc = tuple(p for p in loc if not str(p).startswith(("str", "list[")))
+            errors.append(
+                RuleError(f"{_name_of(text_loc)}: {_message(error)}", path, _locate(text, text_loc))
+            )
+        return None, errors
+
+
+def _build_rule(raw: _RuleIn, changed: date | None, source: str) -> Rule:
+    steps = [Step(Offset.parse(at), Role.HANDLAGGARE, escalation=False) for at in raw.remind]
+    steps += [
+        Step(
+            Offset.parse(step.at),
+            step.to,
+            escalation=True,
+            repeat=Offset.parse(step.repeat) if step.repeat else None,
+        )
+        for step in raw.escalate
+    ]
+    steps.sort(key=lambda s: (s.at.days, s.escalation, ESCALATION_ROLES.index(s.to)))
+    triggers = (raw.trigger,) if isinstance(raw.trigger, str) else tuple(raw.trigger)
+    return Rule(
+        id=raw.id,
+        name=raw.name,
+        triggers=triggers,
+        length=parse_length(raw.length),
+        day_count=raw.day_count,
+        closes_on=tuple(raw.closes_on),
+        cancelled_on=tuple(raw.cancelled_on),
+        requires=tuple(raw.requires),
+        recurs=Period.parse(raw.recurs) if raw.recurs else None,
+        extension=(Extension(raw.extension.reason, raw.extension.level) if raw.extension else None),
+        decision_level=raw.decision_level,
+        legal=LegalReference(raw.legal.new, raw.legal.old, changed),
+        steps=tuple(steps),
+        description=raw.description,
+        source=source,
+    )
+
+
+def _cross_check(
+    pack: _PackIn, events: dict[str, str], text: str, path: Path | None
+) -> list[RuleError]:
+    errors: list[RuleError] = []
+    for name in pack.event:
+        if not EVENT_ID.match(name):
+            errors.append(
+                RuleError(
+                    _("event {event}: only lower-case letters, digits and _").format(event=name),
+                    path,
+                    _locate(text, ("event", name)),
+                )
+            )
+    seen: set[str] = set()
+    for index, rule in enumerate(pack.rule):
+        if rule.id in seen:
+            message = _("rule {rule} is defined twice in the same file").format(rule=rule.id)
+            errors.append(RuleError(message, path, _locate(text, ("rule", index, "id"))))
+        seen.add(rule.id)
+        triggers = [rule.trigger] if isinstance(rule.trigger, str) else rule.trigger
+        for key, names in (
+            ("trigger", triggers),
+            ("closes_on", rule.closes_on),
+            ("cancelled_on", rule.cancelled_on),
+            ("requires", rule.requires),
+        ):
+            for event in names:
+                if event not in events:
+                    message = _("{key}: unknown event {event}").format(key=key, event=event)
+                    errors.append(RuleError(message, path, _locate(text, ("rule", index, key))))
+        if parse_length(rule.length) is None and rule.recurs:
+            message = _("recurs cannot be combined with length = genast")
+            errors.append(RuleError(message, path, _locate(text, ("rule", index, "recurs"))))
+    return errors
+
+
+def pack_files(local_dir: Path | None = None) -> list[Path]:
+    """The built-in pack files, then the municipality's own (sorted by name)."""
+    files = sorted(BUILTIN_DIR.glob("*.toml"))
+    if local_dir is not None:
+        if not local_dir.is_dir():
+            raise RuleError(_("the rule directory does not exist"), local_dir)
+        files += sorted(local_dir.glob("*.toml"))
+    return files
+
+
+def load_rule_pack(files: Iterable[Path] | None = None, local_dir: Path | None = None) -> RulePack:
+    """Load and merge packs (later files override earlier rules with the same id).
+
+    Raises RuleError (the first of possibly several) when anything is wrong.
+    """
+    files = list(files) if files is not None else pack_files(local_dir)
+    errors = check_files(files)
+    if errors:
+        raise errors[0]
+    rules: dict[str, Rule] = {}
+    events: dict[str, str] = {}
+    disabled: set[str] = set()
+    for path in files:
+        parsed, _errors = parse_pack_text(path.read_text(encoding="utf-8"), path)
+        assert parsed is not None
+        events.update(parsed.event)
+        for raw in parsed.rule:
+            if not raw.enabled:
+                rules.pop(raw.id, None)
+                disabled.add(raw.id)
+                continue
+            disabled.discard(raw.id)
+            rules[raw.id] = _build_rule(raw, parsed.sol_2025_from, path.name)
+    return RulePack(rules, events, tuple(p.name for p in files), frozenset(disabled))
+
+
+def check_files(files: Iterable[Path]) -> list[RuleError]:
+    """Every problem in a list of pack files, each checked against the events of all of them."""
+    parsed: list[tuple[Path, str, _PackIn]] = []
+    errors: list[RuleError] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(RuleError(_("cannot read the file: {error}").format(error=exc), path))
+            continue
+        pack, problems = parse_pack_text(text, path)
+        errors += problems
+        if pack is not None:
+            parsed.append((path, text, pack))
+    events: dict[str, str] = {}
+    for _path, _text, pack in parsed:
+        events.update(pack.event)
+    for path, text, pack in parsed:
+        errors += _cross_check(pack, events, text, path)
+    return errors
+
+
+def check_file(path: Path) -> list[RuleError]:
+    """Validate one municipal pack file on top of the built-in packs."""
+    builtin = [p for p in pack_files() if p.resolve() != path.resolve()]
+    return check_files([*builtin, path])
