@@ -1,0 +1,90 @@
+"""Ports: what the services need from the outside world (storage now, the chat platform later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.domain.deadlines import CaseEvent, DeadlineChanges, StoredDeadline
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: int
+    code: str
+    fingerprint: str | None
+    enhet_id: int
+    handlaggare_id: int | None
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    case_id: int
+    type: str
+    date: date
+    source: str
+    registered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """A deadline as people see it: case code, rule, dates and status."""
+
+    code: str
+    rule_id: str
+    trigger_date: date
+    last_day: date
+    extended_to: date | None
+    status: str
+    closed_on: date | None
+
+    @property
+    def effective_last_day(self) -> date:
+        return self.extended_to or self.last_day
+
+
+class CaseStore(Protocol):
+    """Cases, events and deadlines, all inside one transaction."""
+
+    async def ensure_units(self, names: Iterable[str], now: datetime) -> dict[str, int]: ...
+
+    async def ensure_staff(
+        self, handles: Iterable[tuple[str, int]], now: datetime
+    ) -> dict[str, int]: ...
+
+    async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]: ...
+
+    async def case_by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, CaseRecord]: ...
+
+    async def add_case(
+        self,
+        code: str,
+        fingerprint: str | None,
+        enhet_id: int,
+        handlaggare_id: int | None,
+        origin: str,
+        now: datetime,
+    ) -> CaseRecord: ...
+
+    async def assign_case(
+        self, case_id: int, enhet_id: int, handlaggare_id: int | None
+    ) -> None: ...
+
+    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> int: ...
+
+    async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]: ...
+
+    async def deadlines_of(self, case_ids: Iterable[int]) -> dict[int, list[StoredDeadline]]: ...
+
+    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[DeadlineView]: ...
+
+    async def apply_deadline_changes(
+        self, changes: dict[int, DeadlineChanges], now: datetime
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[CaseStore]: ...

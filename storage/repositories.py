@@ -1,0 +1,252 @@
+"""SQL behind the CaseStore port. Bulk statements, chunked to stay within parameter limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.deadlines import (
+    CaseEvent,
+    DeadlineChanges,
+    DerivedDeadline,
+    Status,
+    StoredDeadline,
+)
+from bot.ports import CaseRecord, DeadlineView, NewEvent
+from storage.models import Arende, Enhet, Frist, Handelse, Person
+
+CHUNK = 2000
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _record(row: Arende) -> CaseRecord:
+    return CaseRecord(row.id, row.code, row.fingerprint, row.enhet_id, row.handlaggare_id)
+
+
+class SqlCaseStore:
+    """CaseStore on an open session; the caller owns the transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def ensure_units(self, names: Iterable[str], now: datetime) -> dict[str, int]:
+        wanted = set(names)
+        found: dict[str, int] = {}
+        for batch in _chunks(sorted(wanted)):
+            rows = await self.session.execute(
+                select(Enhet.name, Enhet.id).where(Enhet.name.in_(batch))
+            )
+            found.update(dict(rows.all()))
+        missing = [{"name": name, "created_at": now} for name in sorted(wanted - found.keys())]
+        if missing:
+            await self.session.execute(insert(Enhet), params=missing)
+            return await self.ensure_units(wanted, now)
+        return found
+
+    async def ensure_staff(
+        self, handles: Iterable[tuple[str, int]], now: datetime
+    ) -> dict[str, int]:
+        """Person ids by chat id or e-mail; unknown ones are added as handläggare of the unit."""
+        wanted = dict(handles)
+        emails = [h for h in wanted if "@" in h]
+        chat_ids = [h for h in wanted if "@" not in h]
+        found: dict[str, int] = {}
+        for column, values in ((Person.email, emails), (Person.chat_user_id, chat_ids)):
+            for batch in _chunks(values):
+                rows = await self.session.execute(
+                    select(column, Person.id).where(column.in_(batch))
+                )
+                found.update(dict(rows.all()))
+        missing = [
+            {
+                "email": handle if "@" in handle else None,
+                "chat_user_id": None if "@" in handle else handle,
+                "role": "handlaggare",
+                "enhet_id": enhet_id,
+                "active": True,
+                "created_at": now,
+            }
+            for handle, enhet_id in wanted.items()
+            if handle not in found
+        ]
+        if missing:
+            await self.session.execute(insert(Person), params=missing)
+            return await self.ensure_staff(wanted.items(), now)
+        return found
+
+    async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]:
+        found: dict[str, CaseRecord] = {}
+        for batch in _chunks(set(codes)):
+            rows = await self.session.execute(select(Arende).where(Arende.code.in_(batch)))
+            found.update({row.code: _record(row) for row in rows.scalars().all()})
+        return found
+
+    async def case_by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, CaseRecord]:
+        found: dict[str, CaseRecord] = {}
+        for batch in _chunks(set(fingerprints)):
+            rows = await self.session.execute(select(Arende).where(Arende.fingerprint.in_(batch)))
+            found.update({row.fingerprint: _record(row) for row in rows.scalars().all()})
+        return found
+
+    async def add_case(
+        self,
+        code: str,
+        fingerprint: str | None,
+        enhet_id: int,
+        handlaggare_id: int | None,
+        origin: str,
+        now: datetime,
+    ) -> CaseRecord:
+        row = Arende(
+            code=code,
+            fingerprint=fingerprint,
+            enhet_id=enhet_id,
+            handlaggare_id=handlaggare_id,
+            origin=origin,
+            opened_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _record(row)
+
+    async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
+        await self.session.execute(
+            update(Arende)
+            .where(Arende.id == case_id)
+            .values(enhet_id=enhet_id, handlaggare_id=handlaggare_id)
+        )
+
+    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> int:
+        """Insert events not already stored (same case, type and date); returns how many."""
+        keys = {(e.case_id, e.type, e.date): e for e in events}
+        existing: set[tuple] = set()
+        for batch in _chunks(list(keys)):
+            rows = await self.session.execute(
+                select(Handelse.arende_id, Handelse.type, Handelse.date).where(
+                    tuple_(Handelse.arende_id, Handelse.type, Handelse.date).in_(batch)
+                )
+            )
+            existing.update(tuple(row) for row in rows.all())
+        new = [
+            {
+                "arende_id": e.case_id,
+                "type": e.type,
+                "date": e.date,
+                "source": e.source,
+                "registered_by": e.registered_by,
+                "registered_at": now,
+            }
+            for key, e in keys.items()
+            if key not in existing
+        ]
+        for batch in _chunks(new):
+            await self.session.execute(insert(Handelse), params=batch)
+        return len(new)
+
+    async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
+        result: dict[int, list[CaseEvent]] = {}
+        for batch in _chunks(set(case_ids)):
+            rows = await self.session.execute(
+                select(Handelse.arende_id, Handelse.id, Handelse.type, Handelse.date).where(
+                    Handelse.arende_id.in_(batch)
+                )
+            )
+            for case_id, event_id, kind, day in rows.all():
+                result.setdefault(case_id, []).append(CaseEvent(event_id, kind, day))
+        return result
+
+    async def deadlines_of(self, case_ids: Iterable[int]) -> dict[int, list[StoredDeadline]]:
+        result: dict[int, list[StoredDeadline]] = {}
+        for batch in _chunks(set(case_ids)):
+            rows = await self.session.execute(select(Frist).where(Frist.arende_id.in_(batch)))
+            for row in rows.scalars().all():
+                result.setdefault(row.arende_id, []).append(
+                    StoredDeadline(
+                        id=row.id,
+                        key=(row.rule_id, row.trigger_handelse_id, row.occurrence),
+                        trigger_date=row.trigger_date,
+                        calendar_last_day=row.calendar_last_day,
+                        last_day=row.last_day,
+                        status=Status(row.status),
+                        closed_on=row.closed_on,
+                        closing_event_id=row.closing_handelse_id,
+                    )
+                )
+        return result
+
+    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[DeadlineView]:
+        """Deadlines with their case codes, nearest last day first."""
+        query = (
+            select(
+                Arende.code,
+                Frist.rule_id,
+                Frist.trigger_date,
+                Frist.last_day,
+                Frist.extended_to,
+                Frist.status,
+                Frist.closed_on,
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .order_by(Frist.last_day, Arende.code, Frist.rule_id)
+        )
+        if codes is not None:
+            query = query.where(Arende.code.in_(list(codes)))
+        rows = await self.session.execute(query)
+        return [DeadlineView(*row) for row in rows.all()]
+
+    @staticmethod
+    def _values(case_id: int, item: DerivedDeadline, now: datetime) -> dict:
+        return {
+            "arende_id": case_id,
+            "rule_id": item.rule_id,
+            "trigger_handelse_id": item.trigger_event_id,
+            "occurrence": item.occurrence,
+            "trigger_date": item.trigger_date,
+            "calendar_last_day": item.calendar_last_day,
+            "last_day": item.last_day,
+            "status": item.status.value,
+            "closed_on": item.closed_on,
+            "closing_handelse_id": item.closing_event_id,
+            "updated_at": now,
+        }
+
+    async def apply_deadline_changes(
+        self, changes: dict[int, DeadlineChanges], now: datetime
+    ) -> None:
+        """Write reconciled deadlines of many cases: bulk inserts, row updates, cancellations."""
+        rows = [
+            self._values(case_id, item, now)
+            for case_id, change in changes.items()
+            for item in change.insert
+        ]
+        for batch in _chunks(rows):
+            await self.session.execute(insert(Frist), params=batch)
+        for case_id, change in changes.items():
+            for frist_id, item in change.update:
+                await self.session.execute(
+                    update(Frist)
+                    .where(Frist.id == frist_id)
+                    .values(**self._values(case_id, item, now))
+                )
+        orphaned = [frist_id for change in changes.values() for frist_id in change.orphaned]
+        for batch in _chunks(orphaned):
+            await self.session.execute(
+                update(Frist)
+                .where(Frist.id.in_(batch))
+                .values(status=Status.CANCELLED.value, updated_at=now)
+            )

@@ -1,0 +1,21 @@
+"""The CaseStore port's transaction boundary: one session, committed or rolled back as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.database import transaction
+from storage.repositories import SqlCaseStore
+
+
+class SqlUnitOfWork:
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.factory = factory
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlCaseStore]:
+        async with transaction(self.factory) as session:
+            yield SqlCaseStore(session)
