@@ -1,0 +1,86 @@
+"""Composition root: builds the services from settings. The only place that wires adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import i18n
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, SettingsError
+from bot.domain.calendar import SwedishCalendar, swedish_calendar
+from bot.domain.pseudonym import Pseudonymiser
+from bot.domain.rules import RulePack, load_rule_pack
+from bot.i18n import _
+from bot.services.importer import CaseImporter
+from storage.database import create_engine, current_revision, head_revision, session_factory
+from storage.database import upgrade as upgrade_schema
+from storage.unit_of_work import SqlUnitOfWork
+
+
+class SchemaOutdated(Exception):
+    """The database needs `frister db upgrade` first."""
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    engine_override: AsyncEngine | None = None
+
+    def __post_init__(self) -> None:
+        i18n.activate(self.settings.locale)
+
+    @cached_property
+    def calendar(self) -> SwedishCalendar:
+        return swedish_calendar()
+
+    @cached_property
+    def rules(self) -> RulePack:
+        return load_rule_pack(local_dir=self.settings.rules_dir)
+
+    @cached_property
+    def engine(self) -> AsyncEngine:
+        return self.engine_override or create_engine(self.settings.database_url)
+
+    @cached_property
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory(self.engine))
+
+    @cached_property
+    def pseudonymiser(self) -> Pseudonymiser:
+        key = self.settings.pseudonym_key
+        if key is None:
+            raise SettingsError(
+                _(
+                    "The setting FRISTER_PSEUDONYM_KEY is missing: set a secret of at least "
+                    "32 characters (see .env.example)."
+                )
+            )
+        return Pseudonymiser(key.get_secret_value(), self.settings.pseudonym_length)
+
+    def importer(self) -> CaseImporter:
+        return CaseImporter(
+            self.unit_of_work,
+            self.rules,
+            self.calendar,
+            self.pseudonymiser,
+            self.clock,
+            self.settings.tz,
+        )
+
+    async def prepare_database(self) -> None:
+        """Migrate the embedded SQLite default on start; ask for `db upgrade` on PostgreSQL."""
+        if self.settings.is_sqlite:
+            await upgrade_schema(self.engine)
+            return
+        if await current_revision(self.engine) != head_revision():
+            raise SchemaOutdated(
+                _("The database schema is not up to date: run `frister db upgrade` first.")
+            )
+
+    async def close(self) -> None:
+        if "engine" in self.__dict__ and self.engine_override is None:
+            await self.engine.dispose()

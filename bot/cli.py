@@ -1,0 +1,306 @@
+"""`frister`: the command line for operations, IT and the demo (Swedish help and messages)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot import i18n
+from bot.config import Settings, SettingsError, load_settings
+from bot.i18n import N_, _
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+# argparse's own strings, translated through our catalog (argparse looks them up via gettext).
+ARGPARSE_STRINGS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+)
+
+
+class CliError(Exception):
+    """Print one line to stderr and exit with `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _translate_argparse() -> None:
+    argparse._ = i18n.gettext  # argparse calls the module-level gettext alias at run time
+    argparse.ngettext = i18n.ngettext
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _translate_argparse()
+    parser = argparse.ArgumentParser(
+        prog="frister",
+        description=_("Frister keeps the deadlines of social services cases."),
+    )
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), required=True)
+
+    rules = commands.add_parser("rules", help=_("the rule pack: list, due dates, check a file"))
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar=_("COMMAND"), required=True)
+    rules_commands.add_parser("list", help=_("every rule with its length and legal reference"))
+    due = rules_commands.add_parser(
+        "due", help=_("the legal last day of a rule for a trigger date")
+    )
+    due.add_argument("rule", metavar=_("RULE"), help=_("rule id, e.g. forhandsbedomning"))
+    due.add_argument("date", metavar=_("DATE"), help=_("trigger date YYYY-MM-DD"))
+    check = rules_commands.add_parser("check", help=_("validate a rule pack file"))
+    check.add_argument("file", type=Path, metavar=_("FILE"))
+
+    commands.add_parser(
+        "screen",
+        help=_("screen text on standard input for personal identity numbers"),
+    )
+
+    pseudonym = commands.add_parser(
+        "pseudonym", help=_("the case code of a case reference (- reads references from stdin)")
+    )
+    pseudonym.add_argument("reference", metavar=_("REFERENCE"))
+
+    imp = commands.add_parser("import", help=_("import open cases from a CSV file"))
+    imp.add_argument("file", type=Path, metavar=_("FILE"))
+    imp.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help=_("import the good rows even if some rows have errors"),
+    )
+
+    db = commands.add_parser("db", help=_("the database"))
+    db_commands = db.add_subparsers(dest="db_command", metavar=_("COMMAND"), required=True)
+    db_commands.add_parser("upgrade", help=_("create or upgrade the database schema"))
+    db_commands.add_parser("current", help=_("show the schema version"))
+
+    commands.add_parser("demo", help=_("show Frister on sample cases, no Slack needed"))
+    return parser
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(_("Invalid date: {text} (write YYYY-MM-DD).").format(text=text)) from None
+
+
+def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain.calendar import MAX_YEAR, MIN_YEAR, swedish_calendar
+    from bot.domain.rules import check_file, load_rule_pack
+    from bot.formatting import long_date
+
+    if args.rules_command == "check":
+        if not args.file.is_file():
+            raise CliError(_("No such file: {file}").format(file=args.file))
+        errors = check_file(args.file)
+        for error in errors:
+            print(error, file=sys.stderr)
+        if errors:
+            return EXIT_PROBLEM
+        print(_("{file}: OK").format(file=args.file))
+        return EXIT_OK
+
+    pack = load_rule_pack(local_dir=settings.rules_dir)
+    if args.rules_command == "list":
+        for rule in pack.rules.values():
+            print(f"{rule.id:<24} {rule.name} — {rule.length_text} — {rule.legal.new}")
+            if rule.legal.old:
+                print(" " * 25 + _("previously {reference}").format(reference=rule.legal.old))
+        return EXIT_OK
+
+    if args.rule not in pack.rules:
+        close = difflib.get_close_matches(args.rule, pack.rules, n=1)
+        hint = " " + _("Did you mean {rule}?").format(rule=close[0]) if close else ""
+        raise CliError(_("Unknown rule: {rule}.").format(rule=args.rule) + hint)
+    trigger = _parse_date(args.date)
+    if not MIN_YEAR <= trigger.year <= MAX_YEAR - 10:
+        raise CliError(
+            _("The date must lie between {first} and {last}.").format(
+                first=MIN_YEAR, last=MAX_YEAR - 10
+            )
+        )
+    rule = pack.rule(args.rule)
+    explained = rule.explain(trigger, swedish_calendar())
+    print(explained.legal_day.isoformat())
+    print(
+        _("{name}: last day {day} ({length} from {trigger}, {reference}).").format(
+            name=rule.name,
+            day=long_date(explained.legal_day),
+            length=rule.length_text,
+            trigger=trigger.isoformat(),
+            reference=rule.legal.for_trigger(trigger),
+        )
+    )
+    if explained.shifted_because:
+        print(
+            _("Moved from {day} ({reason}) under lag (1930:173).").format(
+                day=long_date(explained.calendar_day), reason=explained.shifted_because
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_screen(_args: argparse.Namespace, _settings: Settings) -> int:
+    from bot.domain.screening import FindingKind, find_identifiers
+
+    names = {
+        FindingKind.PERSONNUMMER: _("personal identity number"),
+        FindingKind.SAMORDNINGSNUMMER: _("co-ordination number"),
+        FindingKind.POSSIBLE: _("possible personal identity number"),
+    }
+    text = sys.stdin.read()
+    findings = find_identifiers(text)
+    for finding in findings:
+        line = text.count("\n", 0, finding.start) + 1
+        column = finding.start - (text.rfind("\n", 0, finding.start) + 1) + 1
+        print(
+            _("Line {line}, column {column}: {kind}.").format(
+                line=line, column=column, kind=names[finding.kind]
+            )
+        )
+    return EXIT_PROBLEM if findings else EXIT_OK
+
+
+def cmd_pseudonym(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import App
+    from bot.domain.screening import contains_identifier
+
+    pseudonymiser = App(settings).pseudonymiser
+    references = sys.stdin.read().splitlines() if args.reference == "-" else [args.reference]
+    status = EXIT_OK
+    for number, reference in enumerate(references, start=1):
+        if not reference.strip():
+            continue
+        if contains_identifier(reference):
+            print(
+                _(
+                    "Reference {number} looks like a personal identity number and is refused: "
+                    "use the case's diary number."
+                ).format(number=number),
+                file=sys.stderr,
+            )
+            status = EXIT_PROBLEM
+            continue
+        print(pseudonymiser.code(reference))
+    return status
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from bot.bootstrap import App
+    from bot.services.importer import ImportAborted, error_count_line, read_text
+
+    if not args.file.is_file():
+        raise CliError(_("No such file: {file}").format(file=args.file))
+    app = App(settings)
+    importer = app.importer()
+    text = read_text(args.file)
+    total = max(text.count("\n"), 1)
+
+    async def run():
+        await app.prepare_database()
+        try:
+            with (
+                tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows,
+                tqdm(desc=_("Cases"), unit=_("cases"), file=sys.stderr) as cases,
+            ):
+                return await importer.run(text, args.skip_bad, rows.update, cases.update)
+        finally:
+            await app.close()
+
+    try:
+        report = asyncio.run(run())
+    except ImportAborted as aborted:
+        for error in aborted.report.errors:
+            print(error, file=sys.stderr)
+        print(error_count_line(len(aborted.report.errors)), file=sys.stderr)
+        print(_("Nothing was imported."), file=sys.stderr)
+        return EXIT_PROBLEM
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    if report.errors:
+        print(error_count_line(len(report.errors)) + " " + _("They were skipped."), file=sys.stderr)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import App
+    from storage.database import current_revision, head_revision, upgrade
+
+    app = App(settings)
+
+    async def run() -> str | None:
+        try:
+            if args.db_command == "upgrade":
+                await upgrade(app.engine)
+            return await current_revision(app.engine)
+        finally:
+            await app.close()
+
+    revision = asyncio.run(run())
+    if args.db_command == "upgrade":
+        print(_("The database is at schema version {revision}.").format(revision=revision))
+    else:
+        print(
+            _("Schema version {current} (newest {head}).").format(
+                current=revision or "-", head=head_revision()
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings)
+
+
+COMMANDS = {
+    "rules": cmd_rules,
+    "screen": cmd_screen,
+    "pseudonym": cmd_pseudonym,
+    "import": cmd_import,
+    "db": cmd_db,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `frister` console script."""
+    from bot.bootstrap import SchemaOutdated
+    from bot.domain.rules import RuleError
+
+    i18n.activate(i18n.DEFAULT_LANGUAGE)
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        i18n.activate(settings.locale)
+        return COMMANDS[args.command](args, settings)
+    except (CliError, SettingsError, SchemaOutdated, RuleError) as error:
+        print(str(error), file=sys.stderr)
+        return getattr(error, "code", EXIT_USAGE)
+    except KeyboardInterrupt:
+        print(_("Interrupted."), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Settings from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.i18n import _
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./frister.db"
+SUPPORTED_DB_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one Swedish line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting Frister reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="FRISTER_DATABASE_URL")
+    pseudonym_key: SecretStr | None = Field(None, alias="FRISTER_PSEUDONYM_KEY")
+    pseudonym_length: int = Field(8, alias="FRISTER_PSEUDONYM_LENGTH")
+    timezone: str = Field("Europe/Stockholm", alias="FRISTER_TIMEZONE")
+    locale: str = Field("sv_SE", alias="FRISTER_LOCALE")
+    rules_dir: Path | None = Field(None, alias="FRISTER_RULES_DIR")
+    send_time: str = Field("08:00", alias="FRISTER_SEND_TIME")
+    log_level: str = Field("INFO", alias="FRISTER_LOG_LEVEL")
+    admin_channel: str | None = Field(None, alias="FRISTER_ADMIN_CHANNEL")
+    heartbeat_url: str | None = Field(None, alias="FRISTER_HEARTBEAT_URL")
+    http_port: int = Field(3000, alias="FRISTER_HTTP_PORT")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(SUPPORTED_DB_PREFIXES):
+            raise ValueError(_("must start with sqlite+aiosqlite:// or postgresql+asyncpg://"))
+        return value
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _pseudonym_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(_("the key must be at least 32 characters long"))
+        return value
+
+    @field_validator("pseudonym_length")
+    @classmethod
+    def _pseudonym_length(cls, value: int) -> int:
+        if value not in (8, 12, 16):
+            raise ValueError(_("allowed values are 8, 12 and 16"))
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("unknown time zone")) from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        try:
+            parsed = Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(_("unknown locale")) from None
+        if parsed.language not in ("sv", "en"):
+            raise ValueError(_("only sv_SE and en are available"))
+        return value
+
+    @field_validator("send_time")
+    @classmethod
+    def _send_time(cls, value: str) -> str:
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit()):
+            raise ValueError(_("write the time as HH:MM, for example 08:00"))
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError(_("write the time as HH:MM, for example 08:00"))
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(_("allowed values are DEBUG, INFO, WARNING and ERROR"))
+        return value.upper()
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError with one Swedish line on the first bad one."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = _setting_name(error.get("loc", ()))
+        reason = str(error.get("ctx", {}).get("error", "")) or _("wrong format")
+        raise SettingsError(
+            _("The setting {name} is invalid: {reason}.").format(name=name, reason=reason)
+        ) from None
+
+
+def _setting_name(loc: tuple) -> str:
+    if not loc:
+        return "?"
+    field = str(loc[0])
+    info = Settings.model_fields.get(field)
+    if info is not None and info.alias:
+        return info.alias
+    return field

@@ -1,0 +1,347 @@
+"""Import open cases from a CSV file: pseudonymise, register events, derive deadlines.
+
+Columns (header row, `;` or `,`): arende, enhet, handlaggare, handelse, datum. The case
+reference is hashed and forgotten; any cell that looks like a personnummer refuses the row.
+All rows go in one transaction: on any bad row nothing is imported unless `skip_bad` is set.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bot.clock import Clock, local_today
+from bot.domain.calendar import SwedishCalendar
+from bot.domain.deadlines import derive_deadlines, reconcile
+from bot.domain.pseudonym import Pseudonymiser
+from bot.domain.rules import RulePack
+from bot.domain.screening import find_identifiers
+from bot.i18n import _, ngettext
+from bot.ports import NewEvent, UnitOfWork
+
+COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
+ALIASES = {
+    "arende": "arende",
+    "arendereferens": "arende",
+    "referens": "arende",
+    "diarienummer": "arende",
+    "enhet": "enhet",
+    "handlaggare": "handlaggare",
+    "handelse": "handelse",
+    "datum": "datum",
+}
+CHAT_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ImportAborted(Exception):
+    """Nothing was imported; `report.errors` says why."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("import aborted")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return _("line {line}: {message}").format(line=self.line, message=self.message)
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported_rows: int = 0
+    new_cases: int = 0
+    new_events: int = 0
+    existing_events: int = 0
+    new_deadlines: int = 0
+    changed_deadlines: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One Swedish line with the counts."""
+        return _(
+            "{rows} rows read, {imported} imported: {cases} new cases, {events} new events "
+            "({existing} already registered), {deadlines} new and {changed} changed deadlines."
+        ).format(
+            rows=self.rows,
+            imported=self.imported_rows,
+            cases=self.new_cases,
+            events=self.new_events,
+            existing=self.existing_events,
+            deadlines=self.new_deadlines,
+            changed=self.changed_deadlines,
+        )
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    code: str
+    fingerprint: str
+    enhet: str
+    handlaggare: str
+    event: str
+    day: date
+
+
+Progress = Callable[[int], None]
+
+
+def _fold(text: str) -> str:
+    """`Ärende ` -> `arende`: lower case, no diacritics, no spaces or underscores."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-]", "", plain)
+
+
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+class CaseImporter:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        pack: RulePack,
+        calendar: SwedishCalendar,
+        pseudonymiser: Pseudonymiser,
+        clock: Clock,
+        tz,
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.pack = pack
+        self.calendar = calendar
+        self.pseudonymiser = pseudonymiser
+        self.clock = clock
+        self.tz = tz
+        self._event_names = {_fold(name): event for event, name in pack.events.items()}
+        self._event_names.update({_fold(event): event for event in pack.events})
+
+    # ---- parsing --------------------------------------------------------------------------
+
+    def parse(
+        self, text: str, progress: Progress | None = None
+    ) -> tuple[list[_Row], list[RowError], int]:
+        """Rows that passed every check, the errors of the others, and the number of data rows."""
+        lines = text.splitlines()
+        if not lines or not lines[0].strip():
+            return [], [RowError(1, _("the file is empty"))], 0
+        dialect = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+        reader = csv.reader(io.StringIO(text), delimiter=dialect)
+        header = next(reader)
+        header_errors = self._screen_cells(1, header)
+        columns = [ALIASES.get(_fold(name)) for name in header]
+        missing = [name for name in COLUMNS if name not in columns]
+        if header_errors or missing:
+            message = _("the header must have the columns {columns}").format(
+                columns=", ".join(COLUMNS)
+            )
+            return [], header_errors or [RowError(1, message)], 0
+        index = {name: columns.index(name) for name in COLUMNS}
+        today = local_today(self.clock, self.tz)
+        rows: list[_Row] = []
+        errors: list[RowError] = []
+        count = 0
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            count += 1
+            if progress:
+                progress(1)
+            problem = self._screen_cells(line, cells)
+            if not problem and len(cells) != len(header):
+                problem = [
+                    RowError(
+                        line,
+                        _("the row has {found} columns, the header {expected}").format(
+                            found=len(cells), expected=len(header)
+                        ),
+                    )
+                ]
+            if problem:
+                errors += problem
+                continue
+            row, row_errors = self._row(
+                line, {k: cells[i].strip() for k, i in index.items()}, today
+            )
+            errors += row_errors
+            if row is not None:
+                rows.append(row)
+        return rows, errors, count
+
+    def _screen_cells(self, line: int, cells: Iterable[str]) -> list[RowError]:
+        for number, cell in enumerate(cells, start=1):
+            if find_identifiers(cell):
+                return [
+                    RowError(
+                        line,
+                        _(
+                            "column {column} contains what looks like a personal identity "
+                            "number; the row is refused and nothing of it is stored"
+                        ).format(column=number),
+                    )
+                ]
+        return []
+
+    def _row(self, line: int, cell: dict[str, str], today: date) -> tuple[_Row | None, list]:
+        errors: list[RowError] = []
+        for name in COLUMNS:
+            if not cell[name]:
+                errors.append(RowError(line, _("the column {column} is empty").format(column=name)))
+        if errors:
+            return None, errors
+        event = self._event_names.get(_fold(cell["handelse"]))
+        if event is None:
+            message = _("unknown event {event}").format(event=cell["handelse"])
+            close = difflib.get_close_matches(_fold(cell["handelse"]), self._event_names, n=1)
+            if close:
+                message += " " + _("(did you mean {event}?)").format(
+                    event=self._event_names[close[0]]
+                )
+            errors.append(RowError(line, message))
+        day = None
+        if not ISO_DATE.match(cell["datum"]):
+            errors.append(RowError(line, _("write the date as YYYY-MM-DD")))
+        else:
+            try:
+                day = date.fromisoformat(cell["datum"])
+            except ValueError:
+                errors.append(RowError(line, _("the date does not exist")))
+        if day is not None and day > today:
+            errors.append(RowError(line, _("the date is in the future")))
+        handle = cell["handlaggare"]
+        if not (CHAT_ID.match(handle) or EMAIL.match(handle)):
+            errors.append(
+                RowError(line, _("handlaggare must be a chat user id (U…) or an e-mail address"))
+            )
+        if errors:
+            return None, errors
+        pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
+        return (
+            _Row(
+                line,
+                pseudonym.code,
+                pseudonym.fingerprint,
+                cell["enhet"],
+                handle.lower() if "@" in handle else handle,
+                event,
+                day,
+            ),
+            [],
+        )
+
+    # ---- importing ------------------------------------------------------------------------
+
+    async def run(
+        self,
+        text: str,
+        skip_bad: bool = False,
+        progress: Progress | None = None,
+        case_progress: Progress | None = None,
+    ) -> ImportReport:
+        """Import `text`; raises ImportAborted (nothing written) on errors unless `skip_bad`."""
+        rows, errors, count = self.parse(text, progress)
+        report = ImportReport(rows=count, errors=errors)
+        rows, collisions = self._collisions_in_file(rows)
+        report.errors += collisions
+        if report.errors and not skip_bad:
+            raise ImportAborted(report)
+        now = self.clock.now()
+        async with self.unit_of_work() as store:
+            fingerprint_of = {row.code: row.fingerprint for row in rows}
+            existing = await store.cases_by_code(fingerprint_of)
+            clashing = {
+                code
+                for code, case in existing.items()
+                if case.fingerprint is not None and case.fingerprint != fingerprint_of[code]
+            }
+            if clashing:
+                report.errors += [
+                    RowError(row.line, _collision_message(row.code))
+                    for row in rows
+                    if row.code in clashing
+                ]
+                if not skip_bad:
+                    raise ImportAborted(report)
+                rows = [row for row in rows if row.code not in clashing]
+            if not rows:
+                report.errors.sort(key=lambda e: e.line)
+                return report
+            units = await store.ensure_units({row.enhet for row in rows}, now)
+            staff = await store.ensure_staff(
+                {row.handlaggare: units[row.enhet] for row in rows}.items(), now
+            )
+            last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
+            case_ids: dict[str, int] = {}
+            for code, row in last_row.items():
+                enhet_id, owner = units[row.enhet], staff[row.handlaggare]
+                case = existing.get(code)
+                if case is None:
+                    case = await store.add_case(
+                        code, row.fingerprint, enhet_id, owner, "import", now
+                    )
+                    report.new_cases += 1
+                elif (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
+                    await store.assign_case(case.id, enhet_id, owner)
+                case_ids[code] = case.id
+            events = [NewEvent(case_ids[row.code], row.event, row.day, "import") for row in rows]
+            report.new_events = await store.add_events(events, now)
+            report.existing_events = len({(e.case_id, e.type, e.date) for e in events}) - (
+                report.new_events
+            )
+            report.imported_rows = len(rows)
+            ids = list(case_ids.values())
+            all_events = await store.events_of(ids)
+            stored = await store.deadlines_of(ids)
+            changes = {}
+            for case_id in ids:
+                derived = derive_deadlines(all_events.get(case_id, []), self.pack, self.calendar)
+                change = reconcile(derived, stored.get(case_id, []))
+                report.new_deadlines += len(change.insert)
+                report.changed_deadlines += len(change.update) + len(change.orphaned)
+                changes[case_id] = change
+                if case_progress:
+                    case_progress(1)
+            await store.apply_deadline_changes(changes, now)
+        report.errors.sort(key=lambda e: e.line)
+        return report
+
+    @staticmethod
+    def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
+        """Two different references with the same code in one file: refuse both."""
+        fingerprints: dict[str, set[str]] = {}
+        for row in rows:
+            fingerprints.setdefault(row.code, set()).add(row.fingerprint)
+        clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}
+        errors = [RowError(r.line, _collision_message(r.code)) for r in rows if r.code in clashing]
+        return [r for r in rows if r.code not in clashing], errors
+
+
+def _collision_message(code: str) -> str:
+    return _(
+        "two different case references give the code {code}; nothing is merged. "
+        "Ask IT to set FRISTER_PSEUDONYM_LENGTH=12"
+    ).format(code=code)
+
+
+def error_count_line(count: int) -> str:
+    return ngettext("{n} row has errors.", "{n} rows have errors.", count).format(n=count)

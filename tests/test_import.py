@@ -1,0 +1,167 @@
+"""Importing cases from CSV into a real database (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from bot.bootstrap import App
+from bot.domain.pseudonym import Pseudonym, Pseudonymiser
+from bot.services.importer import ImportAborted
+from tests.conftest import TEST_KEY
+
+HEADER = "arende;enhet;handlaggare;handelse;datum\n"
+GOOD = (
+    HEADER
+    + "IFO 2026-101;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12\n"
+    + "IFO 2026-102;Barn och unga Nord;anna.h@kommun.example;Utredning inledd;2025-10-31\n"
+    + "IFO 2026-103;Barn och unga Syd;U0AAA0002;anmalan_inkom;2025-12-17\n"
+)
+# A valid personnummer (Luhn ok) in the reference column.
+WITH_PNR = HEADER + "19121212-1212;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12\n"
+
+
+@pytest.fixture
+def app(settings, engine, clock) -> App:
+    return App(settings, clock=clock, engine_override=engine)
+
+
+async def _dump(engine) -> str:
+    """Every value in every table, as one string (to prove what is not stored)."""
+    tables = ["enhet", "person", "arende", "handelse", "frist", "notification", "audit_event"]
+    parts = []
+    async with engine.connect() as connection:
+        for table in tables:
+            rows = (await connection.execute(text(f"SELECT * FROM {table}"))).all()
+            parts += [repr(tuple(row)) for row in rows]
+    return "\n".join(parts)
+
+
+async def _views(app: App):
+    async with app.unit_of_work() as store:
+        return await store.deadline_views()
+
+
+async def test_success(app):
+    report = await app.importer().run(GOOD)
+    assert (report.rows, report.new_cases, report.new_events) == (3, 3, 3)
+    code = Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    views = {(v.code, v.rule_id): v for v in await _views(app)}
+    assert views[(code, "forhandsbedomning")].last_day == date(2026, 6, 26)
+    assert views[(code, "skyddsbedomning")].last_day == date(2026, 6, 12)
+    utredning = Pseudonymiser(TEST_KEY).code("IFO 2026-102")
+    assert views[(utredning, "utredning")].last_day == date(2026, 3, 2)
+
+
+async def test_future_date_refused(app):
+    text_ = HEADER + "IFO 1;Enhet;U0AAA0001;anmalan_inkom;2027-01-01\n"
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(text_)
+    assert aborted.value.report.errors[0].line == 2
+
+
+async def test_idempotent_rerun(app):
+    first = await app.importer().run(GOOD)
+    again = await app.importer().run(GOOD)
+    assert first.new_deadlines > 0
+    assert (again.new_cases, again.new_events, again.existing_events) == (0, 0, 3)
+    assert (again.new_deadlines, again.changed_deadlines) == (0, 0)
+    assert len(await _views(app)) == first.new_deadlines
+
+
+async def test_reference_never_stored(app, engine):
+    await app.importer().run(GOOD)
+    dump = await _dump(engine)
+    for reference in ("IFO 2026-101", "IFO2026-101", "2026-101"):
+        assert reference not in dump
+    assert Pseudonymiser(TEST_KEY).code("IFO 2026-101") in dump
+
+
+async def test_personnummer_refused_and_not_stored(app, engine):
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(GOOD + WITH_PNR.removeprefix(HEADER))
+    errors = aborted.value.report.errors
+    assert [e.line for e in errors] == [5]
+    assert "1212" not in str(errors[0])
+    assert "personnummer" in str(errors[0])
+    assert "1212121212" not in (await _dump(engine)).replace("-", "")
+    assert await _views(app) == []  # nothing imported at all
+
+
+async def test_skip_bad(app, engine):
+    bad = "IFO 9;Barn och unga Nord;U0AAA0001;anmalan_inkommen;2026-06-12\n"
+    report = await app.importer().run(GOOD + bad + WITH_PNR.removeprefix(HEADER), skip_bad=True)
+    assert report.new_cases == 3
+    assert [e.line for e in report.errors] == [5, 6]
+    assert "anmalan_inkom" in str(report.errors[0])  # suggests the closest event
+    assert "121212" not in await _dump(engine)
+
+
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        ("IFO 1;Enhet;U0AAA0001;anmalan_inkom;12/6 2026", "ÅÅÅÅ-MM-DD"),
+        ("IFO 1;Enhet;U0AAA0001;anmalan_inkom;2026-02-30", "finns inte"),
+        ("IFO 1;Enhet;Anna;anmalan_inkom;2026-02-03", "e-postadress"),
+        ("IFO 1;;U0AAA0001;anmalan_inkom;2026-02-03", "enhet"),
+        ("IFO 1;Enhet;U0AAA0001;anmalan_inkom", "kolumner"),
+        ("IFO 1;Enhet;U0AAA0001;okand;2026-02-03", "okänd händelse"),
+    ],
+)
+async def test_bad_row_reported_in_swedish(app, row, fragment):
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(HEADER + row + "\n")
+    (error,) = aborted.value.report.errors
+    assert error.line == 2
+    assert str(error).startswith("rad 2: ")
+    assert fragment in str(error)
+
+
+async def test_missing_column(app):
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run("arende;enhet;datum\nIFO 1;Enhet;2026-01-02\n")
+    assert "arende, enhet, handlaggare, handelse, datum" in str(aborted.value.report.errors[0])
+
+
+async def test_comma_and_swedish_header(app):
+    csv_text = (
+        "Ärende,Enhet,Handläggare,Händelse,Datum\nIFO 7,Nord,U0AAA0009,Anmälan inkom,2026-03-02\n"
+    )
+    report = await app.importer().run(csv_text)
+    assert report.new_events == 1
+
+
+class _ClashingPseudonymiser(Pseudonymiser):
+    """Every reference gets the same code: a forced collision."""
+
+    def pseudonym(self, reference: str) -> Pseudonym:
+        real = super().pseudonym(reference)
+        return Pseudonym(code="AAAA-AAAA", fingerprint=real.fingerprint)
+
+
+async def test_collision_refused(app):
+    app.__dict__["pseudonymiser"] = _ClashingPseudonymiser(TEST_KEY)
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(GOOD)
+    assert "AAAA-AAAA" in str(aborted.value.report.errors[0])
+    assert await _views(app) == []
+
+
+async def test_collision_with_stored_case_refused(app):
+    app.__dict__["pseudonymiser"] = _ClashingPseudonymiser(TEST_KEY)
+    await app.importer().run(HEADER + "IFO 1;Nord;U0AAA0001;anmalan_inkom;2026-06-12\n")
+    with pytest.raises(ImportAborted):
+        await app.importer().run(HEADER + "IFO 2;Nord;U0AAA0001;anmalan_inkom;2026-06-12\n")
+
+
+async def test_later_event_closes_deadline(app):
+    await app.importer().run(GOOD)
+    later = HEADER + "IFO 2026-101;Barn och unga Nord;U0AAA0001;utredning_inledd;2026-06-20\n"
+    report = await app.importer().run(later)
+    assert report.changed_deadlines == 1  # förhandsbedömning done
+    code = Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    views = {(v.code, v.rule_id): v for v in await _views(app)}
+    assert views[(code, "forhandsbedomning")].status == "done"
+    assert views[(code, "utredning")].last_day == date(2026, 10, 20)
