@@ -55,10 +55,17 @@ def _ordered(events: Sequence[CaseEvent]) -> list[CaseEvent]:
 
 
 def _applies(rule: Rule, trigger: CaseEvent, events: list[CaseEvent]) -> bool:
-    """A rule with `requires` only applies when each required event happened by the trigger day."""
-    return all(
-        any(e.type == needed and e.date <= trigger.date for e in events) for needed in rule.requires
-    )
+    """A rule with `requires` applies only while each required event is in force on the
+    trigger day: it happened by then and was not ended (closes_on/cancelled_on) before it."""
+    enders = set(rule.closes_on) | set(rule.cancelled_on)
+    for needed in rule.requires:
+        started = [e for e in events if e.type == needed and e.date <= trigger.date]
+        if not started:
+            return False
+        last = started[-1]
+        if any(e.type in enders and last.date <= e.date < trigger.date for e in events):
+            return False
+    return True
 
 
 def _first_closing(
@@ -77,13 +84,23 @@ def derive_for_rule(
     rule: Rule, events: Sequence[CaseEvent], calendar: SwedishCalendar
 ) -> list[DerivedDeadline]:
     ordered = _ordered(events)
+    position = {event.id: index for index, event in enumerate(ordered)}
+    used: set[int] = set()  # events that already closed an earlier trigger of this rule
     derived: list[DerivedDeadline] = []
     for trigger in ordered:
         if trigger.type not in rule.triggers or not _applies(rule, trigger, ordered):
             continue
         # The first occurrence is closed by any later-dated or same-day event (rows of one day
-        # may arrive in any order); a recurrence only by events after the one that closed the last.
-        candidates = [e for e in ordered if e.date >= trigger.date and e.id != trigger.id]
+        # may arrive in any order), except one that closed an earlier trigger and stands before
+        # this one (a new utredning opened the day the last one closed); a recurrence only by
+        # events after the one that closed the previous occurrence.
+        candidates = [
+            e
+            for e in ordered
+            if e.date >= trigger.date
+            and e.id != trigger.id
+            and not (e.id in used and position[e.id] < position[trigger.id])
+        ]
         start_day, occurrence = trigger.date, 1
         explained = rule.explain(start_day, calendar)
         while occurrence <= MAX_OCCURRENCES:
@@ -101,6 +118,8 @@ def derive_for_rule(
                     closing_event_id=closer.id if closer else None,
                 )
             )
+            if closer is not None:
+                used.add(closer.id)
             if status is not Status.DONE or rule.recurs is None or closer is None:
                 break
             candidates = candidates[candidates.index(closer) + 1 :]

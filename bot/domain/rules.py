@@ -8,9 +8,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.legal_dates import DayCount, LastDay, explain_last_day
@@ -228,12 +236,31 @@ class _RuleIn(_Model):
         return [_offset(item) for item in value]
 
 
+class _DisabledRuleIn(_Model):
+    """`[[rule]] id = "x" enabled = false`: switch off a rule of an earlier pack (other keys
+    of a copied stanza are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(pattern=RULE_ID)
+    enabled: Literal[False]
+
+
+def _rule_kind(raw: Any) -> str:
+    return "off" if isinstance(raw, dict) and raw.get("enabled") is False else "on"
+
+
 class _PackIn(_Model):
     pack: str = Field(min_length=1)
     version: str = ""
     sol_2025_from: date | None = None
     event: dict[str, str] = {}
-    rule: list[_RuleIn] = []
+    rule: list[
+        Annotated[
+            Annotated[_RuleIn, Tag("on")] | Annotated[_DisabledRuleIn, Tag("off")],
+            Discriminator(_rule_kind),
+        ]
+    ] = []
 
 
 # ---- loading -------------------------------------------------------------------------------
@@ -293,9 +320,13 @@ def _message(error: dict[str, Any]) -> str:
     return _("wrong type or value")
 
 
+def _is_type_tag(part: Any) -> bool:
+    """Pydantic's union-member tags in an error location (`str`, `list[str]`, ...)."""
+    return part in ("str", "int", "bool") or str(part).startswith(("list[", "function-"))
+
+
 def _name_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in loc if not str(part).startswith(("function-", "str", "list["))]
-    return ".".join(parts)
+    return ".".join(str(part) for part in loc)
 
 
 def parse_pack_text(text: str, path: Path | None = None) -> tuple[_PackIn | None, list[RuleError]]:
@@ -312,7 +343,7 @@ def parse_pack_text(text: str, path: Path | None = None) -> tuple[_PackIn | None
         errors = []
         for error in exc.errors():
             loc = tuple(error.get("loc", ()))
-            text_loc = tuple(p for p in loc if not str(p).startswith(("str", "list[")))
+            text_loc = tuple(p for p in loc if not _is_type_tag(p) and p not in ("on", "off"))
             errors.append(
                 RuleError(f"{_name_of(text_loc)}: {_message(error)}", path, _locate(text, text_loc))
             )
@@ -370,6 +401,8 @@ def _cross_check(
             message = _("rule {rule} is defined twice in the same file").format(rule=rule.id)
             errors.append(RuleError(message, path, _locate(text, ("rule", index, "id"))))
         seen.add(rule.id)
+        if isinstance(rule, _DisabledRuleIn):
+            continue
         triggers = [rule.trigger] if isinstance(rule.trigger, str) else rule.trigger
         for key, names in (
             ("trigger", triggers),
@@ -409,17 +442,19 @@ def load_rule_pack(files: Iterable[Path] | None = None, local_dir: Path | None =
     rules: dict[str, Rule] = {}
     events: dict[str, str] = {}
     disabled: set[str] = set()
+    changed: date | None = None  # the built-in pack's SoL 2025:400 date, unless a pack sets one
     for path in files:
         parsed, _errors = parse_pack_text(path.read_text(encoding="utf-8"), path)
         assert parsed is not None
         events.update(parsed.event)
+        changed = parsed.sol_2025_from or changed
         for raw in parsed.rule:
-            if not raw.enabled:
+            if isinstance(raw, _DisabledRuleIn) or not raw.enabled:
                 rules.pop(raw.id, None)
                 disabled.add(raw.id)
                 continue
             disabled.discard(raw.id)
-            rules[raw.id] = _build_rule(raw, parsed.sol_2025_from, path.name)
+            rules[raw.id] = _build_rule(raw, changed, path.name)
     return RulePack(rules, events, tuple(p.name for p in files), frozenset(disabled))
 
 
