@@ -109,7 +109,9 @@ class Frist(SQLModel, table=True):
     extension_reason: str | None = Field(default=None, max_length=500)
     extension_decided_by: str | None = Field(default=None, max_length=40)
     extension_level: str | None = Field(default=None, max_length=30)
+    acknowledged_on: date | None = None  # "Jag har koll": quiets that day's repeats
     next_step_at: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
 
     @property
@@ -118,29 +120,47 @@ class Frist(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """Outbox: one row per (deadline, ladder step, recipient), delivered at least once."""
+    """Outbox: one row per (deadline, ladder occurrence, recipient), delivered at least once.
+
+    States: pending -> sending -> sent | failed; superseded (a catch-up sent a later step
+    instead), quieted (acknowledged for the day), cancelled (the deadline closed first).
+    """
 
     __tablename__ = "notification"
     __table_args__ = (
         UniqueConstraint("frist_id", "step", "recipient", name="uq_notification"),
-        Index("ix_notification_due", "state", "due_at"),
+        Index("ix_notification_work", "state", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    frist_id: int = Field(foreign_key="frist.id", index=True)
-    step: str = Field(max_length=60)
-    recipient: str = Field(max_length=40)
+    frist_id: int | None = Field(default=None, foreign_key="frist.id", index=True)
+    step: str = Field(max_length=80)
+    recipient: str = Field(max_length=60)  # person:<id> or channel:<id>
+    reason: str | None = Field(default=None, max_length=30)
     due_at: datetime = Field(sa_column=_ts(nullable=False))
+    next_attempt_at: datetime = Field(sa_column=_ts(nullable=False))
     state: str = Field(default="pending", max_length=12)
     attempts: int = 0
     late: bool = False
+    uncertain: bool = False  # an earlier attempt may have reached Slack
     possible_duplicate: bool = False
     last_error: str | None = Field(default=None, max_length=200)
     message_ts: str | None = Field(default=None, max_length=40)
     channel: str | None = Field(default=None, max_length=40)
+    claimed_by: str | None = Field(default=None, max_length=60)
     claimed_until: datetime | None = Field(default=None, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
     created_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class RuntimeState(SQLModel, table=True):
+    """Small facts the self-audit reads: last planning tick, last delivery, per process."""
+
+    __tablename__ = "runtime_state"
+
+    key: str = Field(primary_key=True, max_length=80)
+    value: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class AuditEvent(SQLModel, table=True):

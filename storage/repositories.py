@@ -17,7 +17,7 @@ from bot.domain.deadlines import (
     StoredDeadline,
 )
 from bot.ports import CaseRecord, DeadlineView, NewEvent
-from storage.models import Arende, Enhet, Frist, Handelse, Person
+from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -222,6 +222,7 @@ class SqlCaseStore:
             "status": item.status.value,
             "closed_on": item.closed_on,
             "closing_handelse_id": item.closing_event_id,
+            "next_step_at": now if item.status is Status.OPEN else None,
             "updated_at": now,
         }
 
@@ -230,7 +231,7 @@ class SqlCaseStore:
     ) -> None:
         """Write reconciled deadlines of many cases: bulk inserts, row updates, cancellations."""
         rows = [
-            self._values(case_id, item, now)
+            {**self._values(case_id, item, now), "created_at": now}
             for case_id, change in changes.items()
             for item in change.insert
         ]
@@ -248,5 +249,17 @@ class SqlCaseStore:
             await self.session.execute(
                 update(Frist)
                 .where(Frist.id.in_(batch))
-                .values(status=Status.CANCELLED.value, updated_at=now)
+                .values(status=Status.CANCELLED.value, next_step_at=None, updated_at=now)
+            )
+        closed = orphaned + [
+            frist_id
+            for change in changes.values()
+            for frist_id, item in change.update
+            if item.status is not Status.OPEN
+        ]
+        for batch in _chunks(closed):
+            await self.session.execute(
+                update(Notification)
+                .where(Notification.frist_id.in_(batch), Notification.state == "pending")
+                .values(state="cancelled")
             )
