@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -11,17 +13,19 @@ from bot import i18n
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, SettingsError
 from bot.domain.calendar import SwedishCalendar, swedish_calendar
+from bot.domain.ladder import SendingTime
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
+from bot.messaging import Messenger
+from bot.services.delivery import Delivery
 from bot.services.importer import CaseImporter
+from bot.services.notices import Notices
+from bot.services.planner import Planner, SendingWindow
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
+from storage.schema_errors import SchemaOutdated
 from storage.unit_of_work import SqlUnitOfWork
-
-
-class SchemaOutdated(Exception):
-    """The database needs `frister db upgrade` first."""
 
 
 @dataclass
@@ -60,6 +64,43 @@ class App:
                 )
             )
         return Pseudonymiser(key.get_secret_value(), self.settings.pseudonym_length)
+
+    @cached_property
+    def sending(self) -> SendingTime:
+        return SendingTime(self.settings.send_at, self.settings.tz)
+
+    @cached_property
+    def window(self) -> SendingWindow:
+        return SendingWindow(
+            self.settings.send_at, self.settings.send_end, self.settings.tz, self.calendar
+        )
+
+    @cached_property
+    def notices(self) -> Notices:
+        return Notices(self.rules)
+
+    def planner(self) -> Planner:
+        return Planner(
+            self.unit_of_work,
+            self.rules,
+            self.calendar,
+            self.sending,
+            self.window,
+            self.clock,
+            self.settings.admin_channel,
+        )
+
+    def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs) -> Delivery:
+        return Delivery(
+            self.unit_of_work,
+            messenger,
+            self.notices,
+            self.clock,
+            self.window,
+            worker or f"{socket.gethostname()}:{os.getpid()}",
+            self.settings.admin_channel,
+            **kwargs,
+        )
 
     def importer(self) -> CaseImporter:
         return CaseImporter(

@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=_("create or upgrade the database schema"))
     db_commands.add_parser("current", help=_("show the schema version"))
 
+    tick = commands.add_parser("tick", help=_("one planning and delivery cycle, then exit"))
+    tick.add_argument(
+        "--now",
+        metavar=_("TIME"),
+        help=_("act as if it were this time (ISO 8601, local time unless a zone is given)"),
+    )
+    commands.add_parser("status", help=_("outbox, failures and the last planning tick"))
+    commands.add_parser("serve", help=_("run the bot (Socket Mode, or HTTP mode by settings)"))
     commands.add_parser("demo", help=_("show Frister on sample cases, no Slack needed"))
     return parser
 
@@ -212,7 +220,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     importer = app.importer()
     text = read_text(args.file)
-    total = max(text.count("\n"), 1)
+    total = sum(1 for line in text.splitlines()[1:] if line.strip())  # data rows
 
     async def run():
         await app.prepare_database()
@@ -267,6 +275,116 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _parse_now(text: str, settings: Settings):
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(
+            _("Invalid time: {text} (write e.g. 2026-06-22T08:00).").format(text=text)
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def _messenger(settings: Settings):
+    from handlers.messenger import SlackMessenger, make_client
+
+    if settings.slack_bot_token is None:
+        raise SettingsError(
+            _("The setting SLACK_BOT_TOKEN is missing: Frister cannot send without it.")
+        )
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    return SlackMessenger(client)
+
+
+def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import App
+    from bot.clock import FixedClock, SystemClock
+
+    clock = FixedClock(_parse_now(args.now, settings)) if args.now else SystemClock()
+    app = App(settings, clock=clock)
+    messenger = _messenger(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            planned = await app.planner().tick()
+            delivered = await app.delivery(messenger).run_once()
+            return planned, delivered
+        finally:
+            await app.close()
+
+    planned, delivered = asyncio.run(run())
+    print(
+        _(
+            "Planned {planned} messages for {deadlines} deadlines ({superseded} replaced by a "
+            "later step). Sent {sent}, retrying {retried}, failed {failed}."
+        ).format(
+            planned=planned.planned,
+            deadlines=planned.deadlines,
+            superseded=planned.superseded,
+            sent=delivered.sent,
+            retried=delivered.retried,
+            failed=delivered.failed,
+        )
+    )
+    return EXIT_PROBLEM if delivered.failed else EXIT_OK
+
+
+def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from bot.bootstrap import App
+    from bot.services.selfaudit import SelfAudit
+
+    app = App(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            audit = SelfAudit(app.unit_of_work, app.clock, timedelta(seconds=settings.tick_seconds))
+            health = await audit.check()
+            async with app.unit_of_work() as store:
+                failed = await store.failed_notifications(limit=20)
+            return health, failed
+        finally:
+            await app.close()
+
+    health, failed = asyncio.run(run())
+    checks = health.checks
+    print(_("Status: {state}").format(state=_("OK") if health.ok else _("NEEDS ATTENTION")))
+    print(
+        _("Last planning tick: {tick}").format(tick=checks["scheduler"]["last_tick"] or _("never"))
+    )
+    print(
+        _("Outbox: {pending} waiting, {stuck} stuck, {failed} failed.").format(
+            pending=checks["outbox"]["pending"],
+            stuck=checks["outbox"]["stuck"],
+            failed=checks["delivery"]["failed"],
+        )
+    )
+    for row_id, code, rule_id, recipient, error, attempts in failed:
+        print(
+            "  "
+            + _("#{id} {code} {rule} to {recipient}: {error} ({attempts} attempts)").format(
+                id=row_id,
+                code=code or "-",
+                rule=rule_id or "-",
+                recipient=recipient,
+                error=error,
+                attempts=attempts,
+            )
+        )
+    return EXIT_OK if health.ok else EXIT_PROBLEM
+
+
+def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import serve
+
+    return serve(settings)
+
+
 def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
@@ -279,14 +397,17 @@ COMMANDS = {
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,
     "db": cmd_db,
+    "tick": cmd_tick,
+    "status": cmd_status,
+    "serve": cmd_serve,
     "demo": cmd_demo,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `frister` console script."""
-    from bot.bootstrap import SchemaOutdated
     from bot.domain.rules import RuleError
+    from storage.schema_errors import SchemaOutdated
 
     i18n.activate(i18n.DEFAULT_LANGUAGE)
     args = build_parser().parse_args(argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,17 +28,22 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, alias="FRISTER_DATABASE_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="FRISTER_DATABASE_URL", repr=False)
     pseudonym_key: SecretStr | None = Field(None, alias="FRISTER_PSEUDONYM_KEY")
     pseudonym_length: int = Field(8, alias="FRISTER_PSEUDONYM_LENGTH")
     timezone: str = Field("Europe/Stockholm", alias="FRISTER_TIMEZONE")
     locale: str = Field("sv_SE", alias="FRISTER_LOCALE")
     rules_dir: Path | None = Field(None, alias="FRISTER_RULES_DIR")
     send_time: str = Field("08:00", alias="FRISTER_SEND_TIME")
+    send_until: str = Field("18:00", alias="FRISTER_SEND_UNTIL")
+    tick_seconds: int = Field(60, alias="FRISTER_TICK_SECONDS", ge=5, le=3600)
     log_level: str = Field("INFO", alias="FRISTER_LOG_LEVEL")
     admin_channel: str | None = Field(None, alias="FRISTER_ADMIN_CHANNEL")
-    heartbeat_url: str | None = Field(None, alias="FRISTER_HEARTBEAT_URL")
-    http_port: int = Field(3000, alias="FRISTER_HTTP_PORT")
+    heartbeat_url: str | None = Field(None, alias="FRISTER_HEARTBEAT_URL", repr=False)
+    http_port: int = Field(3000, alias="FRISTER_HTTP_PORT", ge=0, le=65535)
+    http_host: str = Field("127.0.0.1", alias="FRISTER_HTTP_HOST")
+    mode: str = Field("socket", alias="FRISTER_MODE")
+    delivery_seconds: float = Field(5.0, alias="FRISTER_DELIVERY_SECONDS", gt=0, le=600)
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -86,7 +92,7 @@ class Settings(BaseSettings):
             raise ValueError(_("only sv_SE and en are available"))
         return value
 
-    @field_validator("send_time")
+    @field_validator("send_time", "send_until")
     @classmethod
     def _send_time(cls, value: str) -> str:
         hours, sep, minutes = value.partition(":")
@@ -95,6 +101,13 @@ class Settings(BaseSettings):
         if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
             raise ValueError(_("write the time as HH:MM, for example 08:00"))
         return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value not in ("socket", "http"):
+            raise ValueError(_("allowed values are socket and http"))
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -106,6 +119,14 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def send_at(self) -> time:
+        return time.fromisoformat(self.send_time)
+
+    @property
+    def send_end(self) -> time:
+        return time.fromisoformat(self.send_until)
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,7 +144,15 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = _setting_name(error.get("loc", ()))
-        reason = str(error.get("ctx", {}).get("error", "")) or _("wrong format")
+        ctx = error.get("ctx", {})
+        if "error" in ctx:
+            reason = str(ctx["error"])
+        elif {"ge", "le"} & ctx.keys() or {"gt", "lt"} & ctx.keys():
+            low = ctx.get("ge", ctx.get("gt", ""))
+            high = ctx.get("le", ctx.get("lt", ""))
+            reason = _("outside the allowed range ({low}–{high})").format(low=low, high=high)
+        else:
+            reason = _("wrong format")
         raise SettingsError(
             _("The setting {name} is invalid: {reason}.").format(name=name, reason=reason)
         ) from None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 
 from bot import i18n
 
@@ -21,3 +21,21 @@ def long_date(day: date) -> str:
 def short_date(day: date) -> str:
     """`fre 26 juni`."""
     return format_date(day, "EEE d MMM", locale=_locale())
+
+
+def relative_day(day: date, today: date) -> str:
+    """`i dag`, `i morgon`, `i går`, `om 3 dagar`, `för 2 dagar sedan` (CLDR words via Babel)."""
+    days = (day - today).days
+    if days == 0:
+        return i18n._("today")
+    if days == 1:
+        return i18n._("tomorrow")
+    if days == -1:
+        return i18n._("yesterday")
+    return format_timedelta(
+        timedelta(days=days),
+        granularity="day",
+        threshold=100000,
+        add_direction=True,
+        locale=_locale(),
+    )

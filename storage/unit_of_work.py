@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.database import transaction
+from storage.outbox import SqlOutboxStore
 from storage.repositories import SqlCaseStore
+
+
+class SqlStore(SqlCaseStore, SqlOutboxStore):
+    """Every repository on one session (one transaction)."""
 
 
 class SqlUnitOfWork:
@@ -16,6 +21,6 @@ class SqlUnitOfWork:
         self.factory = factory
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[SqlCaseStore]:
+    async def __call__(self) -> AsyncIterator[SqlStore]:
         async with transaction(self.factory) as session:
-            yield SqlCaseStore(session)
+            yield SqlStore(session)

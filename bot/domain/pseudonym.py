@@ -33,7 +33,8 @@ def normalise_reference(reference: str) -> str:
     """Unicode NFKC, unified dashes, no white space, upper case: `ifo 2026-12` == `IFO2026‑12`."""
     text = unicodedata.normalize("NFKC", reference)
     text = _DASHES.sub("-", text)
-    return "".join(text.split()).upper()
+    # NFKC again: upper() can decompose a few letters (Greek ΐ), which must not change the code.
+    return unicodedata.normalize("NFKC", "".join(text.split()).upper())
 
 
 def _encode(data: bytes, length: int) -> str:
@@ -50,7 +51,8 @@ def format_code(raw: str) -> str:
 
 def parse_code(text: str) -> str | None:
     """A typed code in canonical form, or None when it cannot be one (forgiving: o->0, l/i->1)."""
-    compact = "".join(text.split()).replace("-", "").upper().translate(_DECODE_MAP)
+    compact = _DASHES.sub("-", "".join(text.split())).replace("-", "").upper()
+    compact = compact.translate(_DECODE_MAP)
     if len(compact) not in ALLOWED_LENGTHS or not _CODE_SHAPE.match(compact):
         return None
     return format_code(compact)

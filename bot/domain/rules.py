@@ -477,7 +477,8 @@ def check_files(files: Iterable[Path]) -> list[RuleError]:
         events.update(pack.event)
     for path, text, pack in parsed:
         errors += _cross_check(pack, events, text, path)
-    return errors
+    order = {str(path): index for index, (path, _t, _p) in enumerate(parsed)}
+    return sorted(errors, key=lambda e: (order.get(str(e.path), -1), e.line or 0))
 
 
 def check_file(path: Path) -> list[RuleError]:

@@ -1,0 +1,117 @@
+"""Who receives a rung of the ladder: the role's people, with frånvaro and fallbacks.
+
+handläggare -> (absent) ersättare or chef -> (inactive/missing) chef as "saknar ansvarig";
+1:e socialsekreterare -> chef when the enhet has none; chef -> socialchef -> the escalation
+channel -> the admin channel. A recipient is never silently dropped: with nobody left the
+result is `UNRESOLVED`, which delivery reports as a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.roles import Role
+
+UNRESOLVED = "unresolved"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    role: Role
+    enhet_id: int | None
+    active: bool = True
+    absent_from: date | None = None
+    absent_to: date | None = None
+    substitute_id: int | None = None
+
+    def absent_on(self, day: date) -> bool:
+        if self.absent_from is None:
+            return False
+        return self.absent_from <= day <= (self.absent_to or self.absent_from)
+
+    def available_on(self, day: date) -> bool:
+        return self.active and not self.absent_on(day)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str  # person:<id>, channel:<id> or UNRESOLVED
+    reason: str | None = None  # why not the role's own person: ersattare, franvaro, ...
+
+
+def person(member: StaffMember) -> str:
+    return f"person:{member.id}"
+
+
+class Directory:
+    """The staff of the units being planned, indexed for resolution."""
+
+    def __init__(
+        self,
+        staff: Iterable[StaffMember],
+        escalation_channels: dict[int, str | None],
+        admin_channel: str | None,
+    ) -> None:
+        self.by_id = {member.id: member for member in staff}
+        self.escalation_channels = escalation_channels
+        self.admin_channel = admin_channel
+
+    def _in_unit(self, enhet_id: int, role: Role, day: date) -> list[StaffMember]:
+        return [
+            m
+            for m in self.by_id.values()
+            if m.enhet_id == enhet_id and m.role is role and m.available_on(day)
+        ]
+
+    def _channel(self, enhet_id: int, reason: str) -> list[Recipient]:
+        channel = self.escalation_channels.get(enhet_id) or self.admin_channel
+        return [Recipient(f"channel:{channel}" if channel else UNRESOLVED, reason)]
+
+    def socialchef(self, enhet_id: int, day: date, reason: str | None = None) -> list[Recipient]:
+        chiefs = [
+            m for m in self.by_id.values() if m.role is Role.SOCIALCHEF and m.available_on(day)
+        ]
+        if chiefs:
+            return [Recipient(person(m), reason) for m in sorted(chiefs, key=lambda m: m.id)]
+        return self._channel(enhet_id, reason or "ingen_socialchef")
+
+    def chef(self, enhet_id: int, day: date, reason: str | None = None) -> list[Recipient]:
+        chefs = self._in_unit(enhet_id, Role.CHEF, day)
+        if chefs:
+            return [Recipient(person(m), reason) for m in sorted(chefs, key=lambda m: m.id)]
+        return self.socialchef(enhet_id, day, reason or "ingen_chef")
+
+    def forste(self, enhet_id: int, day: date) -> list[Recipient]:
+        firsts = self._in_unit(enhet_id, Role.FORSTE_SOCIALSEKRETERARE, day)
+        if firsts:
+            return [Recipient(person(m)) for m in sorted(firsts, key=lambda m: m.id)]
+        return self.chef(enhet_id, day)
+
+    def handlaggare(self, enhet_id: int, handlaggare_id: int | None, day: date) -> list[Recipient]:
+        member = self.by_id.get(handlaggare_id) if handlaggare_id is not None else None
+        if member is None or not member.active:
+            return self.chef(enhet_id, day, "saknar_handlaggare")
+        if not member.absent_on(day):
+            return [Recipient(person(member))]
+        substitute = self.by_id.get(member.substitute_id) if member.substitute_id else None
+        if substitute is not None and substitute.available_on(day):
+            return [Recipient(person(substitute), "ersattare")]
+        return self.chef(enhet_id, day, "franvaro")
+
+    def resolve(
+        self, role: Role, enhet_id: int, handlaggare_id: int | None, day: date
+    ) -> list[Recipient]:
+        if role is Role.HANDLAGGARE:
+            return self.handlaggare(enhet_id, handlaggare_id, day)
+        if role is Role.FORSTE_SOCIALSEKRETERARE:
+            return self.forste(enhet_id, day)
+        if role is Role.CHEF:
+            return self.chef(enhet_id, day)
+        return self.socialchef(enhet_id, day)
+
+    def missing_handlaggare(self, handlaggare_id: int | None) -> bool:
+        member = self.by_id.get(handlaggare_id) if handlaggare_id is not None else None
+        return member is None or not member.active

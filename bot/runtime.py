@@ -1,0 +1,145 @@
+"""`frister serve`: the long-running bot. APScheduler only drives the ticks; the database
+holds every deadline and message, so a restart loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+import aiohttp
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bootstrap import App
+from bot.config import Settings, SettingsError
+from bot.i18n import _
+from bot.services.selfaudit import SelfAudit
+
+log = logging.getLogger("frister")
+
+
+class Runtime:
+    """Scheduler jobs, the health endpoint and (from the chat issue on) the Slack app."""
+
+    def __init__(self, app: App, messenger) -> None:
+        self.app = app
+        settings = app.settings
+        self.planner = app.planner()
+        self.delivery = app.delivery(messenger)
+        self.audit = SelfAudit(
+            app.unit_of_work, app.clock, timedelta(seconds=settings.tick_seconds)
+        )
+        self.scheduler = AsyncIOScheduler(timezone=settings.tz)
+        self.web = web.Application()
+        self.web.router.add_get("/healthz", self.healthz)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def plan(self) -> None:
+        try:
+            result = await self.planner.tick()
+            if result.planned:
+                log.info("planned %s messages for %s deadlines", result.planned, result.deadlines)
+        except Exception:  # the next tick retries; the self-audit reports a stalled planner
+            log.exception("planning tick failed")
+
+    async def deliver(self) -> None:
+        try:
+            result = await self.delivery.run_once()
+            if result.sent or result.failed:
+                log.info(
+                    "sent %s, failed %s, retrying %s", result.sent, result.failed, result.retried
+                )
+        except Exception:  # rows stay claimed until their lease ends, then are retried
+            log.exception("delivery failed")
+
+    async def self_audit(self) -> None:
+        health = await self.audit.check()
+        if not health.ok:
+            log.error("self-audit failed: %s", health.checks)
+            return
+        url = self.app.settings.heartbeat_url
+        if url:
+            try:
+                async with aiohttp.ClientSession() as session:
+                    await session.get(url, timeout=aiohttp.ClientTimeout(total=10))
+            except (aiohttp.ClientError, TimeoutError):
+                log.warning("heartbeat to the monitoring URL failed")
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        health = await self.audit.check()
+        return web.json_response(health.as_json(), status=200 if health.ok else 503)
+
+    async def start(self) -> None:
+        settings = self.app.settings
+        await self.plan()
+        self.scheduler.add_job(
+            self.plan, "interval", seconds=settings.tick_seconds, max_instances=1, coalesce=True
+        )
+        self.scheduler.add_job(
+            self.deliver,
+            "interval",
+            seconds=settings.delivery_seconds,
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(self.self_audit, "interval", minutes=5, max_instances=1)
+        self.scheduler.start()
+        self._runner = web.AppRunner(self.web)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, settings.http_host, settings.http_port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        log.info(
+            "Frister is running; health on http://%s:%s/healthz", settings.http_host, self.port
+        )
+        asyncio.get_running_loop().create_task(self.deliver())
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self._runner:
+            await self._runner.cleanup()
+
+
+def serve(settings: Settings) -> int:
+    from handlers.messenger import SlackMessenger, make_client
+
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.slack_bot_token is None:
+        raise SettingsError(
+            _("The setting SLACK_BOT_TOKEN is missing: Frister cannot send without it.")
+        )
+    if settings.mode == "socket" and settings.slack_app_token is None:
+        raise SettingsError(
+            _(
+                "The setting SLACK_APP_TOKEN is missing: Socket Mode needs it (or set "
+                "FRISTER_MODE=http)."
+            )
+        )
+    if settings.mode == "http" and settings.slack_signing_secret is None:
+        raise SettingsError(_("The setting SLACK_SIGNING_SECRET is missing: HTTP mode needs it."))
+
+    async def main() -> None:
+        app = App(settings)
+        await app.prepare_database()
+        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        runtime = Runtime(app, SlackMessenger(client))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+            await app.close()
+
+    asyncio.run(main())
+    return 0

@@ -1,0 +1,242 @@
+"""Delivery loop: claim due outbox rows, send them, record the outcome. At least once.
+
+A claim is committed before sending and carries a lease; a worker that dies mid-send leaves
+the row `sending` until the lease runs out, and the next claim marks it `uncertain`, so the
+resend is flagged as a possible duplicate. 429 waits for Retry-After; 5xx, timeouts and resets
+back off with jitter up to a bound; permanent errors, and giving up, are reported to the
+enhet's escalation channel and the admin channel. No row is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, local_today
+from bot.i18n import _
+from bot.messaging import Messenger, PermanentFailure, RateLimited, TransientFailure
+from bot.outbox import Claimed, NewNotification
+from bot.ports import UnitOfWork
+from bot.services.notices import FAILURE_STEP, NoticeContext, Notices
+from bot.services.planner import SendingWindow
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    lease: timedelta = timedelta(minutes=2)
+    batch: int = 20
+    max_attempts: int = 8
+    base_backoff: float = 5.0  # seconds; doubles per attempt, with jitter
+    max_backoff: float = 1800.0
+    pace: float = 1.0  # seconds between two messages to one channel
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Delivery:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        messenger: Messenger,
+        notices: Notices,
+        clock: Clock,
+        window: SendingWindow,
+        worker: str,
+        admin_channel: str | None = None,
+        policy: DeliveryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.messenger = messenger
+        self.notices = notices
+        self.clock = clock
+        self.window = window
+        self.worker = worker
+        self.admin_channel = admin_channel
+        self.policy = policy or DeliveryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._last_post: dict[str, datetime] = {}
+        self.paused_until: datetime | None = None
+
+    async def run_once(self, max_batches: int | None = None) -> DeliveryResult:
+        """Deliver until nothing is due (or rate limited); returns what happened."""
+        result = DeliveryResult()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            now = self.clock.now()
+            if self.paused_until and now < self.paused_until:
+                break
+            async with self.unit_of_work() as store:
+                claimed = await store.claim(now, self.worker, self.policy.lease, self.policy.batch)
+                contexts = await store.notice_contexts(
+                    {c.frist_id for c in claimed if c.frist_id is not None}
+                )
+            if not claimed:
+                break
+            batches += 1
+            for index, row in enumerate(claimed):
+                if self.paused_until and self.clock.now() < self.paused_until:
+                    await self._release(claimed[index:], self.paused_until)
+                    break
+                await self._deliver(row, contexts.get(row.frist_id), result)
+            async with self.unit_of_work() as store:
+                await store.set_state(
+                    f"delivery:{self.worker}", self.clock.now().isoformat(), self.clock.now()
+                )
+        return result
+
+    async def _release(self, rows: list[Claimed], at: datetime) -> None:
+        async with self.unit_of_work() as store:
+            for row in rows:
+                await store.mark_retry(row.id, self.worker, at, "rate limited", False, False)
+
+    async def _deliver(
+        self, row: Claimed, context: NoticeContext | None, result: DeliveryResult
+    ) -> None:
+        is_failure_report = row.step.startswith(FAILURE_STEP)
+        if not is_failure_report and row.frist_status not in (None, "open"):
+            async with self.unit_of_work() as store:
+                await store.mark_cancelled(row.id, self.worker)
+            result.cancelled += 1
+            return
+        now = self.clock.now()
+        if row.recipient.startswith("person:") and self.window.open_at(now) != now:
+            async with self.unit_of_work() as store:
+                await store.mark_retry(
+                    row.id, self.worker, self.window.open_at(now), "outside window", False, False
+                )
+            return
+        try:
+            channel = await self._channel_of(row.recipient)
+            message = await self._message(row, context)
+            await self._pace(channel)
+            ts = await self.messenger.post(channel, message)
+        except RateLimited as limited:
+            until = self.clock.now() + timedelta(seconds=max(limited.retry_after, 1))
+            self.paused_until = until
+            async with self.unit_of_work() as store:
+                await store.mark_retry(row.id, self.worker, until, "rate limited", False, False)
+            result.retried += 1
+            return
+        except TransientFailure as failure:
+            await self._transient(row, context, failure, result)
+            return
+        except PermanentFailure as failure:
+            await self._fail(row, context, failure.code, result)
+            return
+        async with self.unit_of_work() as store:
+            recorded = await store.mark_sent(
+                row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
+            )
+        if not recorded:
+            log.warning("notification %s was re-claimed while sending", row.id)
+        result.sent += 1
+        if row.uncertain:
+            result.duplicates += 1
+            log.warning("notification %s resent after an unknown outcome: möjlig dubblett", row.id)
+
+    async def _transient(
+        self, row: Claimed, context, failure: TransientFailure, result: DeliveryResult
+    ) -> None:
+        if row.attempts >= self.policy.max_attempts:
+            error = _("gave up after {n} attempts ({reason})").format(
+                n=row.attempts, reason=failure.reason
+            )
+            await self._fail(row, context, error, result)
+            return
+        delay = min(self.policy.max_backoff, self.policy.base_backoff * 2 ** (row.attempts - 1))
+        delay *= 0.5 + self.rng.random()
+        at = self.clock.now() + timedelta(seconds=delay)
+        async with self.unit_of_work() as store:
+            await store.mark_retry(row.id, self.worker, at, failure.reason, failure.maybe_delivered)
+        result.retried += 1
+
+    async def _fail(self, row: Claimed, context, error: str, result: DeliveryResult) -> None:
+        """Record the failure and tell people: the escalation channel and the admin channel."""
+        result.failed += 1
+        result.errors.append(error)
+        log.error("notification %s failed permanently: %s", row.id, error)
+        async with self.unit_of_work() as store:
+            await store.mark_failed(row.id, self.worker, error)
+            if row.step.startswith(FAILURE_STEP):
+                return  # a failed failure report stays visible in `frister status`
+            channels = await store.failure_channels(row.frist_id)
+            if self.admin_channel:
+                channels.append(self.admin_channel)
+            now = self.clock.now()
+            reports = [
+                NewNotification(
+                    row.frist_id,
+                    f"{FAILURE_STEP}{row.id}",
+                    f"channel:{channel}",
+                    now,
+                    reason=error[:30],
+                )
+                for channel in dict.fromkeys(channels)
+            ]
+            if reports:
+                await store.add_notifications(reports, now)
+            else:
+                log.error("no escalation or admin channel to report notification %s", row.id)
+
+    async def _channel_of(self, recipient: str) -> str:
+        kind, _sep, value = recipient.partition(":")
+        if kind == "channel" and value:
+            return value
+        if kind != "person":
+            raise PermanentFailure("no_recipient")
+        person_id = int(value)
+        async with self.unit_of_work() as store:
+            chat_id, email = (await store.person_chat_ids([person_id])).get(person_id, (None, None))
+        if chat_id is None and email:
+            chat_id = await self.messenger.user_by_email(email)
+            async with self.unit_of_work() as store:
+                await store.save_chat_id(person_id, chat_id)
+        if chat_id is None:
+            raise PermanentFailure("no_chat_id")
+        return await self.messenger.open_direct(chat_id)
+
+    async def _message(self, row: Claimed, context: NoticeContext | None):
+        if row.step.startswith(FAILURE_STEP):
+            original = int(row.step.removeprefix(FAILURE_STEP))
+            async with self.unit_of_work() as store:
+                recipient, error = await store.notification_detail(original)
+            return self.notices.failure_report(context, recipient, error)
+        if context is None:
+            raise PermanentFailure("deadline_missing")
+        today = local_today(self.clock, self.window.tz)
+        return self.notices.deadline_notice(
+            row.step,
+            context,
+            today,
+            late=row.late,
+            reason=row.reason,
+            repeat_warning=row.uncertain,
+            frist_id=row.frist_id,
+        )
+
+    async def _pace(self, channel: str) -> None:
+        last = self._last_post.get(channel)
+        now = self.clock.now()
+        if last is not None:
+            wait = self.policy.pace - (now - last).total_seconds()
+            if wait > 0:
+                await self.sleep(wait)
+        self._last_post[channel] = self.clock.now()

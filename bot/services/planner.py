@@ -1,0 +1,194 @@
+"""Planning tick: turn due ladder occurrences of open deadlines into outbox rows.
+
+Only deadlines whose `next_step_at` has come are read (an index), so a tick costs what is
+due, not what is stored. Rows are keyed (deadline, occurrence, recipient) and inserted with
+ON CONFLICT DO NOTHING: any number of ticks in any number of processes plan a step once.
+After downtime, each recipient gets only the latest due step of a ladder, marked late; the
+earlier ones are stored as `superseded`, so nothing is skipped without a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain.calendar import SwedishCalendar
+from bot.domain.ladder import Occurrence, SendingTime, next_due, occurrences
+from bot.domain.periods import Offset
+from bot.domain.recipients import Directory, Recipient
+from bot.domain.roles import Role
+from bot.domain.rules import RulePack, Step
+from bot.outbox import PENDING, QUIETED, SUPERSEDED, NewNotification, OutboxStore, PlanningItem
+from bot.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+MISSING_STEP = "saknar_handlaggare"
+
+
+@dataclass(frozen=True)
+class SendingWindow:
+    """Working days from `start` to `end` local time: nothing goes out at night."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
+    calendar: SwedishCalendar
+
+    def open_at(self, moment: datetime) -> datetime:
+        """`moment` if inside the window, else the next time the window opens (UTC)."""
+        local = moment.astimezone(self.tz)
+        day = local.date()
+        if self.calendar.is_working_day(day):
+            if self.start <= local.time() < self.end:
+                return moment
+            if local.time() < self.start:
+                return datetime.combine(day, self.start, self.tz).astimezone(ZoneInfo("UTC"))
+        following = self.calendar.next_working_day(day)
+        return datetime.combine(following, self.start, self.tz).astimezone(ZoneInfo("UTC"))
+
+
+@dataclass
+class PlanResult:
+    deadlines: int = 0
+    planned: int = 0
+    superseded: int = 0
+
+
+class Planner:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        pack: RulePack,
+        calendar: SwedishCalendar,
+        sending: SendingTime,
+        window: SendingWindow,
+        clock: Clock,
+        admin_channel: str | None = None,
+        grace: timedelta = timedelta(minutes=15),
+        batch: int = 500,
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.pack = pack
+        self.calendar = calendar
+        self.sending = sending
+        self.window = window
+        self.clock = clock
+        self.admin_channel = admin_channel
+        self.grace = grace
+        self.batch = batch
+
+    async def tick(self) -> PlanResult:
+        """Plan everything due now, batch by batch, each batch in its own transaction."""
+        now = self.clock.now()
+        result = PlanResult()
+        while True:
+            async with self.unit_of_work() as store:
+                items = await store.fristar_to_plan(now, self.batch)
+                if items:
+                    await self._plan(store, items, now, result)
+                await store.set_state("planner:last_tick", now.isoformat(), now)
+            if len(items) < self.batch:
+                return result
+
+    async def _plan(
+        self, store: OutboxStore, items: list[PlanningItem], now: datetime, result: PlanResult
+    ) -> None:
+        units = {item.enhet_id for item in items}
+        directory = Directory(
+            await store.staff_for(units),
+            await store.escalation_channels(units),
+            self.admin_channel,
+        )
+        planned = await store.planned_keys(item.frist_id for item in items)
+        not_before = self.window.open_at(now)
+        rows: list[NewNotification] = []
+        next_steps: dict[int, datetime | None] = {}
+        for item in items:
+            rule = self.pack.rules.get(item.rule_id)
+            if rule is None:
+                log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
+                next_steps[item.frist_id] = None
+                continue
+            ladder = list(
+                occurrences(rule, item.effective_last_day, self.calendar, self.sending, now)
+            )
+            candidates = self._candidates(item, ladder, directory, planned, now)
+            rows += self._catch_up(item, candidates, now, not_before)
+            next_steps[item.frist_id] = next_due(ladder, now)
+        result.deadlines += len(items)
+        result.planned += sum(1 for row in rows if row.state == PENDING)
+        result.superseded += sum(1 for row in rows if row.state == SUPERSEDED)
+        await store.add_notifications(rows, now)
+        await store.set_next_steps(next_steps)
+
+    def _candidates(
+        self,
+        item: PlanningItem,
+        ladder: list[Occurrence],
+        directory: Directory,
+        planned: set[tuple[int, str, str]],
+        now: datetime,
+    ) -> list[tuple[Occurrence, Recipient]]:
+        today = now.astimezone(self.sending.tz).date()
+        found = []
+        for occurrence in ladder:
+            if occurrence.due_at > now:
+                continue
+            for recipient in directory.resolve(
+                occurrence.step.to, item.enhet_id, item.handlaggare_id, today
+            ):
+                if (item.frist_id, occurrence.key, recipient.address) not in planned:
+                    found.append((occurrence, recipient))
+        if directory.missing_handlaggare(item.handlaggare_id):
+            # At once, once per deadline and handläggare: the chef must pick a new one.
+            step = Step(at=Offset(0), to=Role.CHEF, escalation=True)
+            key = f"{MISSING_STEP}:{item.handlaggare_id or 0}"
+            occurrence = Occurrence(key, step, today, now)
+            for recipient in directory.chef(item.enhet_id, today, MISSING_STEP):
+                if (item.frist_id, key, recipient.address) not in planned:
+                    found.append((occurrence, recipient))
+        return found
+
+    def _catch_up(
+        self,
+        item: PlanningItem,
+        candidates: list[tuple[Occurrence, Recipient]],
+        now: datetime,
+        not_before: datetime,
+    ) -> list[NewNotification]:
+        by_recipient: dict[str, list[tuple[Occurrence, Recipient]]] = {}
+        for occurrence, recipient in candidates:
+            by_recipient.setdefault(recipient.address, []).append((occurrence, recipient))
+        rows = []
+        for address, entries in by_recipient.items():
+            entries.sort(key=lambda e: (e[0].due_at, e[0].step.escalation, e[0].key))
+            latest = entries[-1]
+            for occurrence, recipient in entries:
+                state = PENDING if (occurrence, recipient) == latest else SUPERSEDED
+                if (
+                    state == PENDING
+                    and occurrence.step.repeat is not None
+                    and item.acknowledged_on == occurrence.send_on
+                ):
+                    state = QUIETED
+                late = (
+                    state == PENDING
+                    and occurrence.due_at < now - self.grace
+                    and occurrence.due_at >= item.created_at
+                )
+                rows.append(
+                    NewNotification(
+                        item.frist_id,
+                        occurrence.key,
+                        address,
+                        occurrence.due_at,
+                        state,
+                        late,
+                        recipient.reason,
+                        not_before,
+                    )
+                )
+        return rows

@@ -1,0 +1,62 @@
+"""Self-audit: is the planner ticking, is anything stuck in the outbox, can we still send?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.ports import UnitOfWork
+
+FATAL_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "account_inactive_bot")
+
+
+@dataclass
+class Health:
+    ok: bool
+    checks: dict[str, dict] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"ok": self.ok, "checks": self.checks}
+
+
+class SelfAudit:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        clock: Clock,
+        tick_interval: timedelta,
+        stuck_after: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.clock = clock
+        self.tick_interval = tick_interval
+        self.stuck_after = stuck_after
+
+    async def check(self) -> Health:
+        now = self.clock.now()
+        async with self.unit_of_work() as store:
+            stats = await store.outbox_stats(now, self.stuck_after)
+            ticks = await store.get_state("planner:last_tick")
+            failed = await store.failed_notifications(limit=20)
+        last_tick = max((at for _value, at in ticks.values()), default=None)
+        ticking = last_tick is not None and now - last_tick <= 3 * self.tick_interval
+        fatal = [row for row in failed if (row[4] or "").startswith(FATAL_ERRORS)]
+        checks = {
+            "scheduler": {
+                "ok": ticking,
+                "last_tick": last_tick.isoformat() if last_tick else None,
+            },
+            "outbox": {
+                "ok": stats.stuck == 0,
+                "pending": stats.count("pending") + stats.count("sending"),
+                "stuck": stats.stuck,
+                "oldest_due": stats.oldest_due.isoformat() if stats.oldest_due else None,
+            },
+            "delivery": {
+                "ok": not fatal,
+                "failed": stats.count("failed"),
+                "fatal": [row[4] for row in fatal][:3],
+            },
+        }
+        return Health(all(check["ok"] for check in checks.values()), checks)

@@ -1,0 +1,354 @@
+"""SQL behind planning and delivery: which deadlines need planning, the outbox, claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.recipients import StaffMember
+from bot.domain.roles import Role
+from bot.outbox import (
+    Claimed,
+    NewNotification,
+    OutboxStats,
+    PlanningItem,
+)
+from bot.services.notices import NoticeContext
+from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
+from storage.repositories import _chunks
+
+
+class SqlOutboxStore:
+    session: AsyncSession
+
+    # ---- planning -------------------------------------------------------------------------
+
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[PlanningItem]:
+        """Open deadlines whose next ladder step is due (uses ix_frist_next_step)."""
+        query = (
+            select(
+                Frist.id,
+                Frist.rule_id,
+                Frist.last_day,
+                Frist.extended_to,
+                Frist.created_at,
+                Frist.acknowledged_on,
+                Arende.code,
+                Arende.enhet_id,
+                Arende.handlaggare_id,
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .where(Frist.status == "open", Frist.next_step_at <= now)
+            .order_by(Frist.next_step_at)
+            .limit(limit)
+        )
+        rows = (await self.session.execute(query)).all()
+        return [PlanningItem(*row) for row in rows]
+
+    async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
+        """Staff of these units and every socialchef."""
+        ids = list(set(enhet_ids))
+        query = select(Person).where(
+            or_(Person.enhet_id.in_(ids), Person.role == Role.SOCIALCHEF.value)
+        )
+        people = (await self.session.execute(query)).scalars().all()
+        substitutes = {p.substitute_id for p in people if p.substitute_id} - {p.id for p in people}
+        if substitutes:
+            people += (
+                (await self.session.execute(select(Person).where(Person.id.in_(substitutes))))
+                .scalars()
+                .all()
+            )
+        return [
+            StaffMember(
+                p.id,
+                Role(p.role),
+                p.enhet_id,
+                p.active,
+                p.absent_from,
+                p.absent_to,
+                p.substitute_id,
+            )
+            for p in people
+        ]
+
+    async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]:
+        rows = await self.session.execute(
+            select(Enhet.id, Enhet.escalation_channel).where(Enhet.id.in_(list(set(enhet_ids))))
+        )
+        return dict(rows.all())
+
+    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]:
+        keys: set[tuple[int, str, str]] = set()
+        for batch in _chunks(set(frist_ids)):
+            rows = await self.session.execute(
+                select(Notification.frist_id, Notification.step, Notification.recipient).where(
+                    Notification.frist_id.in_(batch)
+                )
+            )
+            keys.update(tuple(row) for row in rows.all())
+        return keys
+
+    def _insert(self):
+        dialect = self.session.bind.dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification)
+
+    async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
+        """Insert outbox rows; a (frist, step, recipient) already planned is left alone."""
+        values = [
+            {
+                "frist_id": row.frist_id,
+                "step": row.step,
+                "recipient": row.recipient,
+                "reason": row.reason,
+                "due_at": row.due_at,
+                "next_attempt_at": max(row.due_at, row.not_before or row.due_at),
+                "state": row.state,
+                "late": row.late,
+                "created_at": now,
+            }
+            for row in rows
+        ]
+        for batch in _chunks(values, 1000):
+            statement = self._insert().on_conflict_do_nothing(
+                index_elements=["frist_id", "step", "recipient"]
+            )
+            await self.session.execute(statement, batch)
+
+    async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None:
+        for frist_id, at in next_steps.items():
+            await self.session.execute(
+                update(Frist).where(Frist.id == frist_id).values(next_step_at=at)
+            )
+
+    # ---- delivery -------------------------------------------------------------------------
+
+    async def claim(
+        self, now: datetime, worker: str, lease: timedelta, limit: int
+    ) -> list[Claimed]:
+        """Take up to `limit` due rows for `worker`: pending ones whose time has come, and
+        rows another worker claimed but never finished (its lease ran out: it crashed)."""
+        due = or_(
+            and_(Notification.state == "pending", Notification.next_attempt_at <= now),
+            and_(Notification.state == "sending", Notification.claimed_until < now),
+        )
+        query = select(Notification.id, Notification.state).where(due)
+        query = query.order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        expired = [row.id for row in rows if row.state == "sending"]
+        if expired:  # the worker that had them died mid-send: Slack may have them already
+            await self.session.execute(
+                update(Notification).where(Notification.id.in_(expired)).values(uncertain=True)
+            )
+        await self.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(
+                state="sending",
+                claimed_by=worker,
+                claimed_until=now + lease,
+                attempts=Notification.attempts + 1,
+            )
+        )
+        query = (
+            select(
+                Notification.id,
+                Notification.frist_id,
+                Notification.step,
+                Notification.recipient,
+                Notification.reason,
+                Notification.due_at,
+                Notification.late,
+                Notification.attempts,
+                Notification.uncertain,
+                Frist.status,
+            )
+            .outerjoin(Frist, Frist.id == Notification.frist_id)
+            .where(Notification.id.in_(ids))
+            .order_by(Notification.next_attempt_at, Notification.id)
+        )
+        return [Claimed(*row) for row in (await self.session.execute(query)).all()]
+
+    async def _finish(self, notification_id: int, worker: str, **values) -> bool:
+        """Update a row this worker still holds; False when the claim was lost meanwhile."""
+        result = await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.state == "sending",
+                Notification.claimed_by == worker,
+            )
+            .values(claimed_by=None, claimed_until=None, **values)
+        )
+        return (result.rowcount or 0) > 0
+
+    async def mark_sent(
+        self,
+        notification_id: int,
+        worker: str,
+        channel: str,
+        ts: str,
+        now: datetime,
+        possible_duplicate: bool,
+    ) -> bool:
+        return await self._finish(
+            notification_id,
+            worker,
+            state="sent",
+            channel=channel,
+            message_ts=ts,
+            sent_at=now,
+            possible_duplicate=possible_duplicate,
+            last_error=None,
+        )
+
+    async def mark_retry(
+        self,
+        notification_id: int,
+        worker: str,
+        at: datetime,
+        error: str,
+        uncertain: bool,
+        count_attempt: bool = True,
+    ) -> bool:
+        values = {"state": "pending", "next_attempt_at": at, "last_error": error[:200]}
+        if uncertain:
+            values["uncertain"] = True
+        if not count_attempt:
+            values["attempts"] = Notification.attempts - 1
+        return await self._finish(notification_id, worker, **values)
+
+    async def mark_failed(self, notification_id: int, worker: str, error: str) -> bool:
+        return await self._finish(notification_id, worker, state="failed", last_error=error[:200])
+
+    async def mark_cancelled(self, notification_id: int, worker: str) -> bool:
+        return await self._finish(notification_id, worker, state="cancelled")
+
+    async def notice_contexts(self, frist_ids: Iterable[int]) -> dict[int, NoticeContext]:
+        result: dict[int, NoticeContext] = {}
+        for batch in _chunks(set(frist_ids)):
+            rows = await self.session.execute(
+                select(
+                    Frist.id,
+                    Arende.code,
+                    Frist.rule_id,
+                    Frist.trigger_date,
+                    Frist.last_day,
+                    Frist.extended_to,
+                    Frist.status,
+                )
+                .join(Arende, Arende.id == Frist.arende_id)
+                .where(Frist.id.in_(batch))
+            )
+            result.update({row[0]: NoticeContext(*row[1:]) for row in rows.all()})
+        return result
+
+    async def failure_channels(self, frist_id: int | None) -> list[str]:
+        """The escalation channel of the deadline's enhet, if it has one."""
+        if frist_id is None:
+            return []
+        channel = (
+            await self.session.execute(
+                select(Enhet.escalation_channel)
+                .join(Arende, Arende.enhet_id == Enhet.id)
+                .join(Frist, Frist.arende_id == Arende.id)
+                .where(Frist.id == frist_id)
+            )
+        ).scalar()
+        return [channel] if channel else []
+
+    async def notification_detail(self, notification_id: int) -> tuple[str, str]:
+        """Who a notification was for (chat id or e-mail of a person) and its last error."""
+        row = await self.session.get(Notification, notification_id)
+        if row is None:
+            return "?", "?"
+        recipient = row.recipient
+        kind, _sep, value = recipient.partition(":")
+        if kind == "person" and value.isdigit():
+            person = await self.session.get(Person, int(value))
+            if person is not None:
+                recipient = person.chat_user_id or person.email or recipient
+        return recipient, row.last_error or "?"
+
+    async def person_chat_ids(
+        self, person_ids: Iterable[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        rows = await self.session.execute(
+            select(Person.id, Person.chat_user_id, Person.email).where(
+                Person.id.in_(list(set(person_ids)))
+            )
+        )
+        return {row.id: (row.chat_user_id, row.email) for row in rows.all()}
+
+    async def save_chat_id(self, person_id: int, chat_user_id: str) -> None:
+        await self.session.execute(
+            update(Person).where(Person.id == person_id).values(chat_user_id=chat_user_id)
+        )
+
+    # ---- status ---------------------------------------------------------------------------
+
+    async def outbox_stats(self, now: datetime, stuck_after: timedelta) -> OutboxStats:
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(Notification.state, func.count()).group_by(Notification.state)
+                )
+            ).all()
+        )
+        oldest = (
+            await self.session.execute(
+                select(func.min(Notification.next_attempt_at)).where(
+                    Notification.state.in_(["pending", "sending"])
+                )
+            )
+        ).scalar()
+        stuck = (
+            await self.session.execute(
+                select(func.count()).where(
+                    Notification.state.in_(["pending", "sending"]),
+                    Notification.next_attempt_at < now - stuck_after,
+                )
+            )
+        ).scalar()
+        return OutboxStats(counts, oldest, stuck or 0)
+
+    async def failed_notifications(self, limit: int = 50) -> list[tuple]:
+        query = (
+            select(
+                Notification.id,
+                Arende.code,
+                Frist.rule_id,
+                Notification.recipient,
+                Notification.last_error,
+                Notification.attempts,
+            )
+            .outerjoin(Frist, Frist.id == Notification.frist_id)
+            .outerjoin(Arende, Arende.id == Frist.arende_id)
+            .where(Notification.state == "failed")
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
+
+    async def set_state(self, key: str, value: str, now: datetime) -> None:
+        row = await self.session.get(RuntimeState, key)
+        if row is None:
+            self.session.add(RuntimeState(key=key, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+
+    async def get_state(self, prefix: str) -> dict[str, tuple[str, datetime]]:
+        rows = await self.session.execute(
+            select(RuntimeState).where(RuntimeState.key.startswith(prefix))
+        )
+        return {r.key: (r.value, r.updated_at) for r in rows.scalars().all()}
