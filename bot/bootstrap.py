@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +19,7 @@ from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
 from bot.messaging import Messenger
-from bot.services.delivery import Delivery
+from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
 from bot.services.planner import Planner, SendingWindow
@@ -91,6 +92,13 @@ class App:
         )
 
     def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs) -> Delivery:
+        kwargs.setdefault(
+            "policy",
+            DeliveryPolicy(
+                lease=timedelta(seconds=self.settings.delivery_lease_seconds),
+                digest=self.settings.digest,
+            ),
+        )
         return Delivery(
             self.unit_of_work,
             messenger,

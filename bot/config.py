@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", alias="FRISTER_HTTP_HOST")
     mode: str = Field("socket", alias="FRISTER_MODE")
     delivery_seconds: float = Field(5.0, alias="FRISTER_DELIVERY_SECONDS", gt=0, le=600)
+    delivery_lease_seconds: int = Field(120, alias="FRISTER_DELIVERY_LEASE_SECONDS", ge=5, le=3600)
+    digest: bool = Field(False, alias="FRISTER_DIGEST")
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

@@ -315,3 +315,78 @@ async def test_dst(app, delivery, slack, clock, staff, day, utc_hour):
         )
     due = {r.due_at for r in await rows(app.engine) if r.state == "sent"}
     assert datetime(day.year, day.month, day.day, utc_hour, 0, tzinfo=UTC) in due
+
+
+async def test_morning_digest(app, messenger, slack, clock, staff):
+    async def sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds))
+
+    digest = app.delivery(messenger, worker="w1", sleep=sleep, policy=DeliveryPolicy(digest=True))
+    await import_rows(
+        app,
+        ("IFO 1", NORD, "U0HANDL01", "anmalan_inkom", date(2026, 6, 12)),
+        ("IFO 2", NORD, "U0HANDL01", "anmalan_inkom", date(2026, 6, 12)),
+    )
+    await cycle(app, digest, clock)
+    (post,) = slack.posts_to("U0HANDL01")
+    assert code_of("IFO 1") in post.text and code_of("IFO 2") in post.text
+    assert "2 saker" in post.text
+    assert all(r.state == "sent" for r in await rows(app.engine))
+
+
+async def test_deadline_done_while_reminder_in_flight(app, delivery, slack, clock, staff):
+    """The reminder already on its way goes out once; nothing more follows for that deadline."""
+    import asyncio
+
+    await import_rows(
+        app,
+        ("IFO 1", NORD, "U0HANDL01", "anmalan_inkom", date(2026, 6, 12)),
+        ("IFO 1", NORD, "U0HANDL01", "skyddsbedomning_klar", date(2026, 6, 12)),
+    )
+    await cycle(app, delivery, clock)
+    clock.set(local(2026, 6, 18, 8, 0))
+    await app.planner().tick()
+    slack.inject("chat.postMessage", Fault.hang_after_record())
+    sending = asyncio.create_task(delivery.run_once())
+    for _ in range(200):
+        if slack.posts_to("U0HANDL01"):
+            break
+        await asyncio.sleep(0.01)  # wait for the real HTTP request to reach the stand-in
+    await import_rows(app, ("IFO 1", NORD, "U0HANDL01", "utredning_inledd", date(2026, 6, 18)))
+    slack.release()
+    await sending
+    for day in (23, 25, 26, 29):
+        await cycle(app, delivery, clock, local(2026, 6, day, 8, 0))
+    texts = dm_texts(slack, "U0HANDL01")
+    assert len([t for t in texts if "Förhandsbedömning" in t]) == 1
+    assert not any("Förhandsbedömning" in t for t in dm_texts(slack, "U0CHEF001"))
+
+
+async def test_corrected_trigger_date_moves_the_ladder(app, delivery, slack, clock, engine, staff):
+    """An anmälan date corrected from 12 to 15 June moves the last day to 29 June."""
+    from storage.models import Handelse
+
+    await import_rows(
+        app,
+        ("IFO 1", NORD, "U0HANDL01", "anmalan_inkom", date(2026, 6, 12)),
+        ("IFO 1", NORD, "U0HANDL01", "skyddsbedomning_klar", date(2026, 6, 12)),
+    )
+    await cycle(app, delivery, clock)
+    async with transaction(session_factory(engine)) as session:
+        event = (
+            await session.execute(select(Handelse).where(Handelse.type == "anmalan_inkom"))
+        ).scalar_one()
+        event.date = date(2026, 6, 15)
+    from bot.domain.deadlines import derive_deadlines, reconcile
+
+    async with app.unit_of_work() as store:
+        case_id = event.arende_id
+        events = await store.events_of([case_id])
+        stored = await store.deadlines_of([case_id])
+        change = reconcile(
+            derive_deadlines(events[case_id], app.rules, app.calendar), stored[case_id]
+        )
+        await store.apply_deadline_changes({case_id: change}, clock.now())
+    await cycle(app, delivery, clock, local(2026, 6, 26, 8, 0))
+    texts = [t for t in dm_texts(slack, "U0HANDL01") if "Förhandsbedömning" in t]
+    assert texts and "måndag 29 juni 2026" in texts[-1]

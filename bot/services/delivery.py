@@ -36,6 +36,7 @@ class DeliveryPolicy:
     base_backoff: float = 5.0  # seconds; doubles per attempt, with jitter
     max_backoff: float = 1800.0
     pace: float = 1.0  # seconds between two messages to one channel
+    digest: bool = False  # one message per person and round instead of one per item
 
 
 @dataclass
@@ -91,11 +92,11 @@ class Delivery:
             if not claimed:
                 break
             batches += 1
-            for index, row in enumerate(claimed):
+            for index, group in enumerate(groups := self._groups(claimed)):
                 if self.paused_until and self.clock.now() < self.paused_until:
-                    await self._release(claimed[index:], self.paused_until)
+                    await self._release([r for g in groups[index:] for r in g], self.paused_until)
                     break
-                await self._deliver(row, contexts.get(row.frist_id), result)
+                await self._deliver(group, contexts, result)
             async with self.unit_of_work() as store:
                 await store.set_state(
                     f"delivery:{self.worker}", self.clock.now().isoformat(), self.clock.now()
@@ -103,54 +104,95 @@ class Delivery:
         return result
 
     async def _release(self, rows: list[Claimed], at: datetime) -> None:
+        """Give claimed rows back unsent (rate limited): not counted as an attempt."""
         async with self.unit_of_work() as store:
             for row in rows:
                 await store.mark_retry(row.id, self.worker, at, "rate limited", False, False)
 
+    def _groups(self, claimed: list[Claimed]) -> list[list[Claimed]]:
+        """One message per row, or with the digest on, one per person and round."""
+        if not self.policy.digest:
+            return [[row] for row in claimed]
+        groups: dict[str, list[Claimed]] = {}
+        singles = []
+        for row in claimed:
+            if row.recipient.startswith("person:") and not row.step.startswith(FAILURE_STEP):
+                groups.setdefault(row.recipient, []).append(row)
+            else:
+                singles.append([row])
+        return list(groups.values()) + singles
+
     async def _deliver(
-        self, row: Claimed, context: NoticeContext | None, result: DeliveryResult
+        self, rows: list[Claimed], contexts: dict[int, NoticeContext], result: DeliveryResult
     ) -> None:
-        is_failure_report = row.step.startswith(FAILURE_STEP)
-        if not is_failure_report and row.frist_status not in (None, "open"):
-            async with self.unit_of_work() as store:
-                await store.mark_cancelled(row.id, self.worker)
-            result.cancelled += 1
-            return
+        """Send one message for `rows` (one row, or a person's digest) and record it."""
+        live = []
         now = self.clock.now()
-        if row.recipient.startswith("person:") and self.window.open_at(now) != now:
-            async with self.unit_of_work() as store:
-                await store.mark_retry(
-                    row.id, self.worker, self.window.open_at(now), "outside window", False, False
-                )
+        for row in rows:
+            if not row.step.startswith(FAILURE_STEP) and row.frist_status not in (None, "open"):
+                async with self.unit_of_work() as store:
+                    await store.mark_cancelled(row.id, self.worker)
+                result.cancelled += 1
+            elif row.recipient.startswith("person:") and self.window.open_at(now) != now:
+                async with self.unit_of_work() as store:
+                    await store.mark_retry(
+                        row.id,
+                        self.worker,
+                        self.window.open_at(now),
+                        "outside window",
+                        False,
+                        False,
+                    )
+            else:
+                live.append(row)
+        if not live:
             return
+        first = live[0]
         try:
-            channel = await self._channel_of(row.recipient)
-            message = await self._message(row, context)
+            channel = await self._channel_of(first.recipient)
+            if len(live) == 1:
+                message = await self._message(first, contexts.get(first.frist_id))
+            else:
+                message = self._digest(live, contexts)
             await self._pace(channel)
             ts = await self.messenger.post(channel, message)
         except RateLimited as limited:
             until = self.clock.now() + timedelta(seconds=max(limited.retry_after, 1))
             self.paused_until = until
-            async with self.unit_of_work() as store:
-                await store.mark_retry(row.id, self.worker, until, "rate limited", False, False)
-            result.retried += 1
+            await self._release(live, until)
+            result.retried += len(live)
             return
         except TransientFailure as failure:
-            await self._transient(row, context, failure, result)
+            for row in live:
+                await self._transient(row, contexts.get(row.frist_id), failure, result)
             return
         except PermanentFailure as failure:
-            await self._fail(row, context, failure.code, result)
+            for row in live:
+                await self._fail(row, contexts.get(row.frist_id), failure.code, result)
             return
         async with self.unit_of_work() as store:
-            recorded = await store.mark_sent(
-                row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
-            )
-        if not recorded:
-            log.warning("notification %s was re-claimed while sending", row.id)
-        result.sent += 1
-        if row.uncertain:
-            result.duplicates += 1
-            log.warning("notification %s resent after an unknown outcome: möjlig dubblett", row.id)
+            for row in live:
+                recorded = await store.mark_sent(
+                    row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
+                )
+                if not recorded:
+                    log.warning("notification %s was re-claimed while sending", row.id)
+        result.sent += len(live)
+        for row in live:
+            if row.uncertain:
+                result.duplicates += 1
+                log.warning(
+                    "notification %s resent after an unknown outcome: möjlig dubblett", row.id
+                )
+
+    def _digest(self, rows: list[Claimed], contexts: dict[int, NoticeContext]):
+        today = local_today(self.clock, self.window.tz)
+        items = [
+            (row.step, contexts[row.frist_id], row.frist_id)
+            for row in rows
+            if row.frist_id in contexts
+        ]
+        return self.notices.digest(items, today, repeat_warning=any(r.uncertain for r in rows))
 
     async def _transient(
         self, row: Claimed, context, failure: TransientFailure, result: DeliveryResult

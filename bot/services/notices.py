@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.domain.rules import RulePack
 from bot.formatting import long_date, relative_day
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.messaging import Action, Message
 
 FAILURE_STEP = "fel:"
@@ -138,6 +138,36 @@ class Notices:
         if kind in ("escalation", "missing"):
             actions.append(Action("case_reassign", _("Reassign"), code))
         return tuple(actions)
+
+    def digest(
+        self,
+        items: list[tuple[str, NoticeContext, int]],
+        today: date,
+        *,
+        repeat_warning: bool = False,
+    ) -> Message:
+        """The morning digest: one message with every item due for one person today."""
+        items = sorted(items, key=lambda item: item[1].effective_last_day)
+        lines = []
+        for step, context, _frist_id in items:
+            rule = self.pack.rules.get(context.rule_id)
+            day = context.effective_last_day
+            lines.append(
+                _("{code}: {rule}, last day {day} ({when})").format(
+                    code=context.code,
+                    rule=rule.name if rule else context.rule_id,
+                    day=long_date(day),
+                    when=relative_day(day, today),
+                )
+                + (" — " + _("escalated to you") if _kind(step) != "reminder" else "")
+            )
+        title = ngettext(
+            "Today's deadline: {n} item", "Today's deadlines: {n} items", len(items)
+        ).format(n=len(items))
+        body = [*lines, _("Open a case with /frister ärende CODE, or mark items done there.")]
+        if repeat_warning:
+            body.append(_("If you already received this message, you can ignore this copy."))
+        return Message(text=" ".join([title + ".", *body]), title=title, body=tuple(body))
 
     def failure_report(self, context: NoticeContext | None, recipient: str, error: str) -> Message:
         """To the escalation/admin channel: a message could not be delivered."""
