@@ -1,125 +1,220 @@
-"""`frister demo`: the rule pack at work on sample pseudonymised cases, on an embedded SQLite."""
+"""`frister demo`: 60 simulated days on sample pseudonymised cases, no Slack needed.
+
+Everything real runs: the embedded SQLite, migrations, the CSV importer, the planner, the
+delivery loop and the Slack Web API client, which talks over HTTP to a built-in local Slack
+stand-in. The clock is simulated; every message is printed as it would appear in Slack.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import tempfile
-from datetime import date, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from dateutil.relativedelta import relativedelta
 from pydantic import SecretStr
 
 from bot.bootstrap import App
-from bot.clock import local_today
+from bot.clock import FixedClock, local_today
 from bot.config import Settings
 from bot.formatting import long_date
-from bot.i18n import _, ngettext
+from bot.i18n import _
+from bot.ports import StaffRecord
+from bot.services.delivery import DeliveryPolicy
+from bot.standin import Post, SlackStandIn
 
-# (reference, enhet, handläggare, [(event, days or months ago)]) — invented references, no people.
-SAMPLE_CASES = (
-    ("DEMO-1001", "Barn och unga Nord", "U0DEMO001", [("anmalan_inkom", timedelta(days=0))]),
-    ("DEMO-1002", "Barn och unga Nord", "U0DEMO001", [("anmalan_inkom", timedelta(days=9))]),
-    (
-        "DEMO-1003",
-        "Barn och unga Nord",
-        "U0DEMO002",
-        [
-            ("anmalan_inkom", timedelta(days=20)),
-            ("skyddsbedomning_klar", timedelta(days=20)),
-            ("utredning_inledd", timedelta(days=12)),
-        ],
-    ),
-    (
-        "DEMO-1004",
-        "Barn och unga Nord",
-        "U0DEMO002",
-        [("utredning_inledd", relativedelta(months=4, days=-3))],
-    ),
-    (
-        "DEMO-1005",
-        "Barn och unga Syd",
-        "handlaggare.syd@kommun.example",
-        [("placering_verkstalld", relativedelta(months=5, days=20))],
-    ),
-    (
-        "DEMO-1006",
-        "Barn och unga Syd",
-        "handlaggare.syd@kommun.example",
-        [
-            ("lvu_omedelbart_omhandertagande", timedelta(days=2)),
-            ("lvu_omhandertagande_verkstallt", timedelta(days=2)),
-        ],
-    ),
-    (
-        "DEMO-1007",
-        "Barn och unga Syd",
-        "U0DEMO003",
-        [("anmalan_inkom", timedelta(days=17)), ("skyddsbedomning_klar", timedelta(days=17))],
-    ),
+DAYS = 60
+NORD, SYD = "Barn och unga Nord", "Barn och unga Syd"
+ESCALATION_CHANNEL, ADMIN_CHANNEL = "C0DEMOESK", "C0DEMOADM"
+# Invented staff: chat id, role, enhet, the name the demo shows.
+STAFF = (
+    ("U0DEMOANNA", "handlaggare", NORD, "Anna (handläggare)"),
+    ("U0DEMOBO", "handlaggare", NORD, "Bo (handläggare)"),
+    ("U0DEMOCECI", "forste_socialsekreterare", NORD, "Cecilia (1:e socialsekreterare)"),
+    ("U0DEMODAN", "chef", NORD, "Dan (enhetschef Nord)"),
+    ("U0DEMOEVA", "handlaggare", SYD, "Eva (handläggare)"),
+    ("U0DEMOFILIP", "chef", SYD, "Filip (enhetschef Syd)"),
+    ("U0DEMOGUN", "socialchef", None, "Gun (socialchef)"),
+    ("U0DEMOHUGO", "handlaggare", SYD, "Hugo (har slutat, finns inte kvar i Slack)"),
+)
+NAMES = {chat_id: name for chat_id, _role, _unit, name in STAFF}
+NAMES |= {ESCALATION_CHANNEL: "#barn-och-unga-nord-frister", ADMIN_CHANNEL: "#frister-drift"}
+
+# (day of the demo, reference, enhet, handläggare, event, days before that day)
+EVENTS = (
+    (0, "DEMO-1001", NORD, "U0DEMOANNA", "anmalan_inkom", 0),
+    (0, "DEMO-1001", NORD, "U0DEMOANNA", "skyddsbedomning_klar", 0),
+    (0, "DEMO-1002", NORD, "U0DEMOBO", "anmalan_inkom", 3),
+    (0, "DEMO-1002", NORD, "U0DEMOBO", "skyddsbedomning_klar", 3),
+    (0, "DEMO-1003", NORD, "U0DEMOANNA", "utredning_inledd", 100),
+    (0, "DEMO-1004", SYD, "U0DEMOEVA", "placering_verkstalld", 160),
+    (0, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_omedelbart_omhandertagande", 1),
+    (0, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_omhandertagande_verkstallt", 1),
+    (0, "DEMO-1006", SYD, "U0DEMOHUGO", "aterkoppling_begard", 0),
+    (8, "DEMO-1001", NORD, "U0DEMOANNA", "utredning_inledd", 0),  # in time: ladder stops
+    (4, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_understallning_gjord", 0),
+    (25, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_ansokan_inlamnad", 0),
+    (30, "DEMO-1003", NORD, "U0DEMOANNA", "utredning_avslutad", 0),
+    (12, "DEMO-1007", NORD, "U0DEMOBO", "anmalan_inkom", 0),
+    (12, "DEMO-1007", NORD, "U0DEMOBO", "skyddsbedomning_klar", 0),
+    (13, "DEMO-1002", NORD, "U0DEMOBO", "forhandsbedomning_klar", 0),  # late, after escalation
+    (9, "DEMO-1006", SYD, "U0DEMOEVA", "aterkoppling_lamnad", 0),  # the chef took over
+    (24, "DEMO-1004", SYD, "U0DEMOEVA", "overvagande_genomfort", 0),  # next one in 6 months
+    (22, "DEMO-1007", NORD, "U0DEMOBO", "utredning_inledd", 0),
 )
 
 
-def sample_csv(today: date) -> str:
-    """The sample cases as the import file a municipality would write."""
+def _render(post: Post, when: datetime, tz) -> str:
+    """A post as it would read in Slack: header, text, fields, buttons, footer."""
+    target = post.user or post.channel
+    where = _("DM to {name}") if post.user else _("in {name}")
+    lines = [
+        "── "
+        + long_date(when.astimezone(tz).date())
+        + when.astimezone(tz).strftime(" %H:%M")
+        + " · "
+        + where.format(name=NAMES.get(target, target))
+    ]
+    for block in post.blocks or []:
+        kind = block.get("type")
+        if kind == "header" or (kind == "section" and "text" in block):
+            lines.append("   " + block["text"]["text"])
+        elif kind == "section":
+            fields = (f["text"].replace("*", "").replace("\n", ": ") for f in block["fields"])
+            lines.append("   " + " · ".join(fields))
+        elif kind == "actions":
+            lines.append("   " + " ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+        elif kind == "context":
+            lines.append("   " + " ".join(e.get("text", "") for e in block["elements"]))
+    if not post.blocks:
+        lines.append("   " + post.text)
+    return "\n".join(lines)
+
+
+def _csv(rows: list[tuple[str, str, str, str, date]]) -> str:
     lines = ["arende;enhet;handlaggare;handelse;datum"]
-    for reference, enhet, handler, events in SAMPLE_CASES:
-        for event, ago in events:
-            lines.append(f"{reference};{enhet};{handler};{event};{(today - ago).isoformat()}")
+    lines += [
+        f"{ref};{unit};{who};{event};{day.isoformat()}" for ref, unit, who, event, day in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
-def _relative(days: int) -> str:
-    if days == 0:
-        return _("today")
-    if days > 0:
-        return ngettext("in {n} day", "in {n} days", days).format(n=days)
-    return ngettext("{n} day overdue", "{n} days overdue", -days).format(n=-days)
-
-
-async def _run(app: App) -> None:
-    today = local_today(app.clock, app.settings.tz)
-    await app.prepare_database()
-    report = await app.importer().run(sample_csv(today))
-    print(_("Imported the sample cases: {summary}").format(summary=report.summary()))
-    print()
-    async with app.unit_of_work() as store:
-        views = await store.deadline_views()
-    open_views = [v for v in views if v.status == "open"]
-    print(_("Open deadlines, nearest first (today is {today}):").format(today=long_date(today)))
-    for view in open_views:
-        rule = app.rules.rule(view.rule_id)
-        print(
-            f"  {view.code}  {rule.name:<38} {long_date(view.effective_last_day):<28} "
-            f"{_relative((view.effective_last_day - today).days):<22} "
-            f"{rule.legal.for_trigger(view.trigger_date)}"
+async def _simulate(settings: Settings, days: int, out) -> Counter:
+    tz = settings.tz
+    start = datetime.now(tz).replace(hour=7, minute=0, second=0, microsecond=0)
+    clock = FixedClock(start)
+    counts: Counter = Counter()
+    async with SlackStandIn() as slack:
+        for chat_id, *_rest in STAFF:
+            slack.add_user(chat_id, deleted=chat_id == "U0DEMOHUGO")
+        slack.add_channel(ESCALATION_CHANNEL)
+        slack.add_channel(ADMIN_CHANNEL)
+        slack.on_post = lambda post: (
+            counts.update(["posts"]),
+            print(_render(post, clock.now(), tz) + "\n", file=out),
         )
-    done = [v for v in views if v.status == "done"]
-    print()
-    print(
-        ngettext(
-            "{n} deadline is already done.", "{n} deadlines are already done.", len(done)
-        ).format(n=len(done))
-    )
+        app = App(
+            settings.model_copy(
+                update={"slack_api_url": slack.url, "admin_channel": ADMIN_CHANNEL}
+            ),
+            clock=clock,
+        )
+        from handlers.messenger import SlackMessenger, make_client
+
+        async def no_wait(seconds: float) -> None:
+            clock.advance(timedelta(seconds=seconds))
+
+        delivery = app.delivery(
+            SlackMessenger(make_client("xoxb-demo", slack.url)),
+            worker="demo",
+            sleep=no_wait,
+            policy=DeliveryPolicy(),
+        )
+        try:
+            await app.prepare_database()
+            today = local_today(clock, tz)
+            async with app.unit_of_work() as store:
+                await store.upsert_staff(
+                    [StaffRecord(chat_id, role, unit) for chat_id, role, unit, _name in STAFF],
+                    clock.now(),
+                )
+                await store.set_escalation_channel(NORD, ESCALATION_CHANNEL, clock.now())
+            for offset in range(days):
+                day = today + timedelta(days=offset)
+                clock.set(datetime.combine(day, time(8, 0), tz))
+                todays = [
+                    (ref, unit, who, event, day - timedelta(days=back))
+                    for when, ref, unit, who, event, back in EVENTS
+                    if when == offset
+                ]
+                if offset == 15:  # Anna is away for a week; Bo stands in for her
+                    async with app.unit_of_work() as store:
+                        await store.upsert_staff(
+                            [
+                                StaffRecord(
+                                    "U0DEMOANNA",
+                                    "handlaggare",
+                                    NORD,
+                                    absent_from=day,
+                                    absent_to=day + timedelta(days=7),
+                                    substitute="U0DEMOBO",
+                                )
+                            ],
+                            clock.now(),
+                        )
+                    print(
+                        _("   (Anna is away {start} – {end}; Bo is her substitute.)").format(
+                            start=long_date(day), end=long_date(day + timedelta(days=7))
+                        )
+                        + "\n",
+                        file=out,
+                    )
+                if todays:
+                    report = await app.importer().run(_csv(todays))
+                    counts["events"] += report.new_events
+                planned = await app.planner().tick()
+                counts["superseded"] += planned.superseded
+                delivered = await delivery.run_once()
+                counts["sent"] += delivered.sent
+                counts["failed"] += delivered.failed
+                # a second round the same morning delivers failure reports and retries
+                clock.advance(timedelta(minutes=30))
+                delivered = await delivery.run_once()
+                counts["sent"] += delivered.sent
+        finally:
+            await app.close()
+    return counts
 
 
-def run_demo(settings: Settings) -> int:
+def run_demo(settings: Settings, days: int = DAYS, out=None) -> int:
+    import logging
+    import sys
+
+    out = out or sys.stdout
+    logging.getLogger("bot").setLevel(logging.CRITICAL)  # failures are shown as messages
     with tempfile.TemporaryDirectory(prefix="frister-demo-") as folder:
         update: dict[str, object] = {
             "database_url": f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
         }
         if settings.pseudonym_key is None:
             update["pseudonym_key"] = SecretStr(secrets.token_urlsafe(32))
-            print(_("Demo: no FRISTER_PSEUDONYM_KEY is set, so a temporary key is used."))
-        demo_settings = settings.model_copy(update=update)
-        app = App(demo_settings)
-
-        async def main() -> None:
-            try:
-                await _run(app)
-            finally:
-                await app.close()
-
-        asyncio.run(main())
+            print(_("Demo: no FRISTER_PSEUDONYM_KEY is set, so a temporary key is used."), file=out)
+        print(
+            _(
+                "Frister demo: {days} simulated days with invented cases and staff, against a "
+                "built-in local Slack stand-in. Every message is shown as it would appear."
+            ).format(days=days)
+            + "\n",
+            file=out,
+        )
+        counts = asyncio.run(_simulate(settings.model_copy(update=update), days, out))
+    print(
+        _(
+            "Done: {sent} messages delivered, {failed} failed and reported to the escalation "
+            "and admin channels, {superseded} earlier steps replaced by a later one."
+        ).format(sent=counts["sent"], failed=counts["failed"], superseded=counts["superseded"]),
+        file=out,
+    )
     return 0

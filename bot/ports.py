@@ -46,6 +46,20 @@ class DeadlineView:
         return self.extended_to or self.last_day
 
 
+@dataclass(frozen=True)
+class StaffRecord:
+    """A member of staff as the staff register gives it (no client data)."""
+
+    chat_user_id: str
+    role: str
+    enhet: str | None
+    email: str | None = None
+    active: bool = True
+    absent_from: date | None = None
+    absent_to: date | None = None
+    substitute: str | None = None  # the substitute's chat user id
+
+
 class CaseStore(Protocol):
     """Cases, events and deadlines, all inside one transaction."""
 
@@ -54,6 +68,12 @@ class CaseStore(Protocol):
     async def ensure_staff(
         self, handles: Iterable[tuple[str, int]], now: datetime
     ) -> dict[str, int]: ...
+
+    async def upsert_staff(self, records: Sequence[StaffRecord], now: datetime) -> int: ...
+
+    async def set_escalation_channel(
+        self, enhet: str, channel: str | None, now: datetime
+    ) -> None: ...
 
     async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]: ...
 

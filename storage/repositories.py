@@ -16,7 +16,7 @@ from bot.domain.deadlines import (
     Status,
     StoredDeadline,
 )
-from bot.ports import CaseRecord, DeadlineView, NewEvent
+from bot.ports import CaseRecord, DeadlineView, NewEvent, StaffRecord
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
@@ -88,6 +88,65 @@ class SqlCaseStore:
             await self.session.execute(insert(Person), params=missing)
             return await self.ensure_staff(wanted.items(), now)
         return found
+
+    async def upsert_staff(self, records: Sequence[StaffRecord], now: datetime) -> int:
+        """Create or update staff by chat user id; substitutes are linked after all exist.
+        Open deadlines of anyone whose availability changed are replanned at once."""
+        units = await self.ensure_units({r.enhet for r in records if r.enhet}, now)
+        existing = {
+            p.chat_user_id: p
+            for p in (
+                await self.session.execute(
+                    select(Person).where(Person.chat_user_id.in_([r.chat_user_id for r in records]))
+                )
+            ).scalars()
+        }
+        changed: list[int] = []
+        for record in records:
+            person = existing.get(record.chat_user_id)
+            values = {
+                "role": record.role,
+                "enhet_id": units.get(record.enhet) if record.enhet else None,
+                "email": record.email.lower() if record.email else None,
+                "active": record.active,
+                "absent_from": record.absent_from,
+                "absent_to": record.absent_to,
+            }
+            if person is None:
+                person = Person(chat_user_id=record.chat_user_id, created_at=now, **values)
+                self.session.add(person)
+                existing[record.chat_user_id] = person
+            else:
+                for key, value in values.items():
+                    setattr(person, key, value)
+        await self.session.flush()
+        for record in records:
+            person = existing[record.chat_user_id]
+            substitute = existing.get(record.substitute) if record.substitute else None
+            if substitute is None and record.substitute:
+                substitute = (
+                    await self.session.execute(
+                        select(Person).where(Person.chat_user_id == record.substitute)
+                    )
+                ).scalar()
+            person.substitute_id = substitute.id if substitute else None
+            changed.append(person.id)
+        await self.session.flush()
+        await self.session.execute(
+            update(Frist)
+            .where(
+                Frist.status == "open",
+                Frist.arende_id.in_(select(Arende.id).where(Arende.handlaggare_id.in_(changed))),
+            )
+            .values(next_step_at=now)
+        )
+        return len(records)
+
+    async def set_escalation_channel(self, enhet: str, channel: str | None, now: datetime) -> None:
+        units = await self.ensure_units([enhet], now)
+        await self.session.execute(
+            update(Enhet).where(Enhet.id == units[enhet]).values(escalation_channel=channel)
+        )
 
     async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]:
         found: dict[str, CaseRecord] = {}

@@ -364,7 +364,12 @@ def test_db_upgrade_then_current(tmp_path):
 def test_demo(tmp_path):
     result = run(tmp_path, "demo")
     assert result.returncode == 0, result.stderr
-    assert "Öppna frister" in result.stdout
+    assert "60 simulerade dagar" in result.stdout
+    assert "Påminnelse: Förhandsbedömning" in result.stdout
+    assert "Försenad: " in result.stdout  # an escalation of an overdue deadline
+    assert "DM till Dan (enhetschef Nord)" in result.stdout
+    assert "kunde inte levereras" in result.stdout  # a failure shown to a person
+    assert "ersättare" in result.stdout
     assert CODE.search(result.stdout)
     assert "DEMO-" not in result.stdout  # references are pseudonymised
     assert not (tmp_path / "frister.db").exists()

@@ -102,7 +102,10 @@ class Planner:
             await store.escalation_channels(units),
             self.admin_channel,
         )
-        planned = await store.planned_keys(item.frist_id for item in items)
+        planned = {
+            (frist_id, step)
+            for frist_id, step, _recipient in await store.planned_keys(i.frist_id for i in items)
+        }
         not_before = self.window.open_at(now)
         rows: list[NewNotification] = []
         next_steps: dict[int, datetime | None] = {}
@@ -129,7 +132,7 @@ class Planner:
         item: PlanningItem,
         ladder: list[Occurrence],
         directory: Directory,
-        planned: set[tuple[int, str, str]],
+        planned: set[tuple[int, str]],
         now: datetime,
     ) -> list[tuple[Occurrence, Recipient]]:
         today = now.astimezone(self.sending.tz).date()
@@ -137,18 +140,19 @@ class Planner:
         for occurrence in ladder:
             if occurrence.due_at > now:
                 continue
+            if (item.frist_id, occurrence.key) in planned:
+                continue  # planned once, to whoever had the role then
             for recipient in directory.resolve(
                 occurrence.step.to, item.enhet_id, item.handlaggare_id, today
             ):
-                if (item.frist_id, occurrence.key, recipient.address) not in planned:
-                    found.append((occurrence, recipient))
+                found.append((occurrence, recipient))
         if directory.missing_handlaggare(item.handlaggare_id):
             # At once, once per deadline and handläggare: the chef must pick a new one.
             step = Step(at=Offset(0), to=Role.CHEF, escalation=True)
             key = f"{MISSING_STEP}:{item.handlaggare_id or 0}"
             occurrence = Occurrence(key, step, today, now)
-            for recipient in directory.chef(item.enhet_id, today, MISSING_STEP):
-                if (item.frist_id, key, recipient.address) not in planned:
+            if (item.frist_id, key) not in planned:
+                for recipient in directory.chef(item.enhet_id, today, MISSING_STEP):
                     found.append((occurrence, recipient))
         return found
 
