@@ -74,6 +74,12 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
@@ -82,6 +88,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent)."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undo migrations down to `revision` ("base": an empty database)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

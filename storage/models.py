@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -137,6 +137,7 @@ class Notification(SQLModel, table=True):
     step: str = Field(max_length=80)
     recipient: str = Field(max_length=60)  # person:<id> or channel:<id>
     reason: str | None = Field(default=None, max_length=30)
+    payload: str | None = Field(default=None, sa_type=Text)  # JSON of an alarm message
     due_at: datetime = Field(sa_column=_ts(nullable=False))
     next_attempt_at: datetime = Field(sa_column=_ts(nullable=False))
     state: str = Field(default="pending", max_length=12)

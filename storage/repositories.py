@@ -132,6 +132,27 @@ class SqlCaseStore:
             person.substitute_id = substitute.id if substitute else None
             changed.append(person.id)
         await self.session.flush()
+        await self.audit_many(
+            [
+                (
+                    "system",
+                    "personal_andrad",
+                    None,
+                    {
+                        "chatt_id": r.chat_user_id,
+                        "roll": r.role,
+                        "enhet": r.enhet,
+                        "aktiv": r.active,
+                        "franvaro": [str(r.absent_from), str(r.absent_to)]
+                        if r.absent_from
+                        else None,
+                        "ersattare": r.substitute,
+                    },
+                )
+                for r in records
+            ],
+            now,
+        )
         await self.session.execute(
             update(Frist)
             .where(
@@ -190,8 +211,8 @@ class SqlCaseStore:
             .values(enhet_id=enhet_id, handlaggare_id=handlaggare_id)
         )
 
-    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> int:
-        """Insert events not already stored (same case, type and date); returns how many."""
+    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> list[NewEvent]:
+        """Insert events not already stored (same case, type and date); returns the new ones."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
         existing: set[tuple] = set()
         for batch in _chunks(list(keys)):
@@ -201,6 +222,7 @@ class SqlCaseStore:
                 )
             )
             existing.update(tuple(row) for row in rows.all())
+        fresh = [e for key, e in keys.items() if key not in existing]
         new = [
             {
                 "arende_id": e.case_id,
@@ -210,12 +232,11 @@ class SqlCaseStore:
                 "registered_by": e.registered_by,
                 "registered_at": now,
             }
-            for key, e in keys.items()
-            if key not in existing
+            for e in fresh
         ]
         for batch in _chunks(new):
             await self.session.execute(insert(Handelse), params=batch)
-        return len(new)
+        return fresh
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         result: dict[int, list[CaseEvent]] = {}

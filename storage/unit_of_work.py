@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.audit import SqlAuditStore
 from storage.database import transaction
 from storage.outbox import SqlOutboxStore
 from storage.repositories import SqlCaseStore
 
 
-class SqlStore(SqlCaseStore, SqlOutboxStore):
+class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore):
     """Every repository on one session (one transaction)."""
 
 

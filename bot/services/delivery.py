@@ -18,7 +18,13 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, local_today
 from bot.i18n import _
-from bot.messaging import Messenger, PermanentFailure, RateLimited, TransientFailure
+from bot.messaging import (
+    Messenger,
+    PermanentFailure,
+    RateLimited,
+    TransientFailure,
+    message_from_json,
+)
 from bot.outbox import Claimed, NewNotification
 from bot.ports import UnitOfWork
 from bot.services.notices import FAILURE_STEP, NoticeContext, Notices
@@ -171,12 +177,21 @@ class Delivery:
                 await self._fail(row, contexts.get(row.frist_id), failure.code, result)
             return
         async with self.unit_of_work() as store:
+            entries = []
             for row in live:
                 recorded = await store.mark_sent(
                     row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
                 )
                 if not recorded:
                     log.warning("notification %s was re-claimed while sending", row.id)
+                context = contexts.get(row.frist_id)
+                detail = {"notifiering": row.id, "steg": row.step, "mottagare": row.recipient}
+                if row.uncertain:
+                    detail["mojlig_dubblett"] = True
+                entries.append(
+                    ("frister", "meddelande_levererat", context.code if context else None, detail)
+                )
+            await store.audit_many(entries, self.clock.now())
         result.sent += len(live)
         for row in live:
             if row.uncertain:
@@ -217,6 +232,13 @@ class Delivery:
         log.error("notification %s failed permanently: %s", row.id, error)
         async with self.unit_of_work() as store:
             await store.mark_failed(row.id, self.worker, error)
+            await store.audit(
+                "frister",
+                "meddelande_misslyckat",
+                context.code if context else None,
+                {"notifiering": row.id, "steg": row.step, "mottagare": row.recipient, "fel": error},
+                self.clock.now(),
+            )
             if row.step.startswith(FAILURE_STEP):
                 return  # a failed failure report stays visible in `frister status`
             channels = await store.failure_channels(row.frist_id)
@@ -256,6 +278,8 @@ class Delivery:
         return await self.messenger.open_direct(chat_id)
 
     async def _message(self, row: Claimed, context: NoticeContext | None):
+        if row.payload:
+            return message_from_json(row.payload)
         if row.step.startswith(FAILURE_STEP):
             original = int(row.step.removeprefix(FAILURE_STEP))
             async with self.unit_of_work() as store:

@@ -304,7 +304,18 @@ class CaseImporter:
                     await store.assign_case(case.id, enhet_id, owner)
                 case_ids[code] = case.id
             events = [NewEvent(case_ids[row.code], row.event, row.day, "import") for row in rows]
-            report.new_events = await store.add_events(events, now)
+            fresh = await store.add_events(events, now)
+            report.new_events = len(fresh)
+            code_of = {case_id: code for code, case_id in case_ids.items()}
+            audit = [
+                (
+                    "import",
+                    "handelse_registrerad",
+                    code_of[e.case_id],
+                    {"typ": e.type, "datum": e.date.isoformat()},
+                )
+                for e in fresh
+            ]
             report.existing_events = len({(e.case_id, e.type, e.date) for e in events}) - (
                 report.new_events
             )
@@ -322,6 +333,19 @@ class CaseImporter:
                 if case_progress:
                     case_progress(1)
             await store.apply_deadline_changes(changes, now)
+            audit += [
+                (
+                    "import",
+                    "frist_" + item.status.value,
+                    code_of[case_id],
+                    {"regel": item.rule_id, "sista_dag": item.last_day.isoformat()},
+                )
+                for case_id, change in changes.items()
+                for _id, item in change.update
+                if item.status.value != "open"
+            ]
+            await store.audit_many(audit, now)
+            await store.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
 

@@ -1,0 +1,108 @@
+"""Append-only audit rows, chained. Appends are serialised so the chain never forks:
+PostgreSQL takes a transaction-scoped advisory lock; SQLite transactions begin IMMEDIATE."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.audit import GENESIS, AuditRecord, canonical, chain_hash
+from storage.models import AuditEvent
+
+AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
+
+
+class SqlAuditStore:
+    session: AsyncSession
+
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        code: str | None,
+        detail: dict | None,
+        now: datetime,
+    ) -> None:
+        """Append one audit row to the chain (inside the caller's transaction)."""
+        await self.audit_many([(actor, action, code, detail or {})], now)
+
+    async def audit_many(
+        self, entries: list[tuple[str, str, str | None, dict]], now: datetime
+    ) -> None:
+        if not entries:
+            return
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK}
+            )
+        last = (
+            await self.session.execute(
+                select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+            )
+        ).first()
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        rows = []
+        for actor, action, code, detail in entries:
+            seq += 1
+            digest = chain_hash(prev, canonical(seq, now, actor, action, code, detail))
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": now,
+                    "actor": actor,
+                    "action": action,
+                    "arende_code": code,
+                    "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        for start in range(0, len(rows), 1000):
+            await self.session.execute(AuditEvent.__table__.insert(), rows[start : start + 1000])
+
+    async def audit_records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:
+        """Every audit row in sequence order, read in batches."""
+        after = 0
+        while True:
+            rows = (
+                (
+                    await self.session.execute(
+                        select(AuditEvent)
+                        .where(AuditEvent.seq > after)
+                        .order_by(AuditEvent.seq)
+                        .limit(batch)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield AuditRecord(
+                    row.seq,
+                    row.at,
+                    row.actor,
+                    row.action,
+                    row.arende_code,
+                    json.loads(row.detail),
+                    row.prev_hash,
+                    row.hash,
+                )
+            after = rows[-1].seq
+
+    async def audit_head(self) -> tuple[int, str]:
+        row = (
+            await self.session.execute(
+                select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+            )
+        ).first()
+        return (row.seq, row.hash) if row else (0, GENESIS)
+
+    async def audit_count(self) -> int:
+        return (await self.session.execute(select(func.count()).select_from(AuditEvent))).scalar()

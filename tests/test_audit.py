@@ -1,0 +1,103 @@
+"""The hash-chained audit trail on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bot.bootstrap import App
+from bot.domain.audit import GENESIS, verify
+from tests.factories import code_of, import_rows
+
+NORD = "Barn och unga Nord"
+
+
+@pytest.fixture
+def app(settings, engine, clock) -> App:
+    return App(settings, clock=clock, engine_override=engine)
+
+
+async def _verify(app):
+    async with app.unit_of_work() as store:
+        return verify([record async for record in store.audit_records()])
+
+
+async def test_import_is_audited(app):
+    await import_rows(
+        app,
+        ("IFO 1", NORD, "U0AAA0001", "anmalan_inkom", date(2026, 6, 12)),
+        ("IFO 1", NORD, "U0AAA0001", "utredning_inledd", date(2026, 6, 20)),
+    )
+    async with app.unit_of_work() as store:
+        records = [record async for record in store.audit_records()]
+    actions = [(r.action, r.arende_code) for r in records]
+    assert ("handelse_registrerad", code_of("IFO 1")) in actions
+    assert ("frist_done", code_of("IFO 1")) not in actions  # both events in one import
+    assert records[0].prev_hash == GENESIS
+    assert all("IFO" not in str(r.detail) for r in records)
+    result = verify(records)
+    assert result.ok and result.checked == len(records) == 2
+
+
+async def test_chain_links(app):
+    async with app.unit_of_work() as store:
+        for number in range(5):
+            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+    result = await _verify(app)
+    assert result.ok and result.checked == 5
+    async with app.unit_of_work() as store:
+        assert (await store.audit_head()) == (5, result.head)
+
+
+async def test_concurrent_appends_do_not_fork(app):
+    async def append(number: int) -> None:
+        async with app.unit_of_work() as store:
+            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+
+    await asyncio.gather(*(append(n) for n in range(20)))
+    result = await _verify(app)
+    assert result.ok and result.checked == 20
+
+
+async def test_tampering_named(app, engine):
+    async with app.unit_of_work() as store:
+        for number in range(4):
+            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError):
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE audit_event SET detail = '{\"n\": 9}' WHERE seq = 3")
+                )
+        with pytest.raises(DBAPIError):
+            async with engine.begin() as connection:
+                await connection.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+        assert (await _verify(app)).ok
+        return
+    async with engine.begin() as connection:
+        await connection.execute(text("UPDATE audit_event SET detail = '{\"n\": 9}' WHERE seq = 3"))
+    result = await _verify(app)
+    assert (result.ok, result.first_broken, result.reason) == (False, 3, "hash")
+
+
+async def test_deleted_row_named(app, engine):
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL refuses the DELETE (test_tampering_named)")
+    async with app.unit_of_work() as store:
+        for number in range(4):
+            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+    result = await _verify(app)
+    assert (result.ok, result.first_broken, result.reason) == (False, 2, "missing")
+
+
+def test_timestamp_canonical():
+    from bot.domain.audit import canonical
+
+    summer = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+    assert b'"at":"2026-06-12T08:00:00.000000+00:00"' in canonical(1, summer, "a", "b", None, {})
