@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=_("create or upgrade the database schema"))
     db_commands.add_parser("current", help=_("show the schema version"))
 
+    audit = commands.add_parser("audit", help=_("the tamper-evident audit trail"))
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar=_("COMMAND"), required=True)
+    audit_commands.add_parser("verify", help=_("check the hash chain; name the first broken row"))
+    audit_commands.add_parser("head", help=_("print the newest hash, to keep outside the database"))
+
     tick = commands.add_parser("tick", help=_("one planning and delivery cycle, then exit"))
     tick.add_argument(
         "--now",
@@ -379,6 +384,49 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if health.ok else EXIT_PROBLEM
 
 
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import App
+    from bot.domain.audit import verify
+
+    app = App(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            async with app.unit_of_work() as store:
+                if args.audit_command == "head":
+                    return await store.audit_head()
+                records = [record async for record in store.audit_records()]
+            return verify(records)
+        finally:
+            await app.close()
+
+    result = asyncio.run(run())
+    if args.audit_command == "head":
+        seq, digest = result
+        print(f"{seq} {digest}")
+        return EXIT_OK
+    if result.ok:
+        print(
+            _("The audit trail is intact: {n} rows, head {head}.").format(
+                n=result.checked, head=result.head
+            )
+        )
+        return EXIT_OK
+    reasons = {
+        "missing": _("a row is missing"),
+        "prev_hash": _("the row does not point at the previous one"),
+        "hash": _("the row has been changed"),
+    }
+    print(
+        _("The audit trail is broken at row {seq}: {reason}.").format(
+            seq=result.first_broken, reason=reasons[result.reason]
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEM
+
+
 def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import serve
 
@@ -397,6 +445,7 @@ COMMANDS = {
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,
     "db": cmd_db,
+    "audit": cmd_audit,
     "tick": cmd_tick,
     "status": cmd_status,
     "serve": cmd_serve,

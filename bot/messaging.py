@@ -7,6 +7,7 @@ decide, without knowing the platform, whether to wait, retry or report a permane
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,6 +31,31 @@ class Message:
     actions: tuple[Action, ...] = ()
     context: str | None = None  # a footer line, e.g. the legal reference
     metadata: dict[str, str] = field(default_factory=dict)  # e.g. {"notification": "42"}
+
+
+def message_to_json(message: Message) -> str:
+    """A message stored in the outbox (alarms): title, body, fields and fallback text."""
+    return json.dumps(
+        {
+            "text": message.text,
+            "title": message.title,
+            "body": list(message.body),
+            "fields": [list(pair) for pair in message.fields],
+            "context": message.context,
+        },
+        ensure_ascii=False,
+    )
+
+
+def message_from_json(data: str) -> Message:
+    raw = json.loads(data)
+    return Message(
+        text=raw["text"],
+        title=raw.get("title", ""),
+        body=tuple(raw.get("body", ())),
+        fields=tuple(tuple(pair) for pair in raw.get("fields", ())),
+        context=raw.get("context"),
+    )
 
 
 class DeliveryError(Exception):

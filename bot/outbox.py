@@ -45,6 +45,7 @@ class NewNotification:
     late: bool = False
     reason: str | None = None
     not_before: datetime | None = None  # first moment inside the sending window
+    payload: str | None = None  # a ready message (JSON) for alarms that are not deadlines
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Claimed:
     attempts: int
     uncertain: bool
     frist_status: str | None
+    payload: str | None = None
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ class SqlOutboxStore:
                 "next_attempt_at": max(row.due_at, row.not_before or row.due_at),
                 "state": row.state,
                 "late": row.late,
+                "payload": row.payload,
                 "created_at": now,
             }
             for row in rows
@@ -119,6 +120,44 @@ class SqlOutboxStore:
                 index_elements=["frist_id", "step", "recipient"]
             )
             await self.session.execute(statement, batch)
+
+    async def has_step(self, step: str) -> bool:
+        """Whether any outbox row has this step key (alarms without a deadline)."""
+        found = await self.session.execute(
+            select(Notification.id).where(Notification.step == step).limit(1)
+        )
+        return found.first() is not None
+
+    async def intake_by_unit(self, since) -> dict[int, dict]:
+        """anmalan_inkom events per enhet and event date from `since` on."""
+        from storage.models import Handelse
+
+        rows = await self.session.execute(
+            select(Arende.enhet_id, Handelse.date, func.count())
+            .join(Arende, Arende.id == Handelse.arende_id)
+            .where(Handelse.type == "anmalan_inkom", Handelse.date >= since)
+            .group_by(Arende.enhet_id, Handelse.date)
+        )
+        result: dict[int, dict] = {}
+        for enhet_id, day, count in rows.all():
+            result.setdefault(enhet_id, {})[day] = count
+        return result
+
+    async def last_intake(self) -> dict[int, object]:
+        """The latest anmalan_inkom date per enhet (any time)."""
+        from storage.models import Handelse
+
+        rows = await self.session.execute(
+            select(Arende.enhet_id, func.max(Handelse.date))
+            .join(Arende, Arende.id == Handelse.arende_id)
+            .where(Handelse.type == "anmalan_inkom")
+            .group_by(Arende.enhet_id)
+        )
+        return dict(rows.all())
+
+    async def units(self) -> dict[int, tuple[str, str | None]]:
+        rows = await self.session.execute(select(Enhet.id, Enhet.name, Enhet.escalation_channel))
+        return {row.id: (row.name, row.escalation_channel) for row in rows.all()}
 
     async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None:
         for frist_id, at in next_steps.items():
@@ -172,6 +211,7 @@ class SqlOutboxStore:
                 Notification.attempts,
                 Notification.uncertain,
                 Frist.status,
+                Notification.payload,
             )
             .outerjoin(Frist, Frist.id == Notification.frist_id)
             .where(Notification.id.in_(ids))
