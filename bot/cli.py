@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=_("create or upgrade the database schema"))
     db_commands.add_parser("current", help=_("show the schema version"))
 
+    report = commands.add_parser("report", help=_("egenkontroll: deadlines kept per enhet"))
+    report.add_argument("--month", required=True, metavar=_("YYYY-MM"))
+    report.add_argument("--enhet", metavar=_("ENHET"), help=_("one enhet (default: all)"))
+    report.add_argument("--format", choices=("csv", "md", "png"), default="md")
+    report.add_argument(
+        "--output", type=Path, metavar=_("FILE"), help=_("write to a file (png: required name)")
+    )
+
     audit = commands.add_parser("audit", help=_("the tamper-evident audit trail"))
     audit_commands = audit.add_subparsers(dest="audit_command", metavar=_("COMMAND"), required=True)
     audit_commands.add_parser("verify", help=_("check the hash chain; name the first broken row"))
@@ -384,6 +392,66 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if health.ok else EXIT_PROBLEM
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    import re
+
+    from bot.bootstrap import App
+    from bot.clock import local_today
+    from bot.services.reports import build_report, month_start, to_csv, to_markdown, to_png, trend
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        raise CliError(_("Invalid month: {text} (write YYYY-MM).").format(text=args.month))
+    month = month_start(args.month)
+    app = App(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            async with app.unit_of_work() as store:
+                names = [args.enhet] if args.enhet else await store.unit_names()
+                data = {
+                    name: (
+                        await store.report_rows(name),
+                        await store.investigation_events(name),
+                    )
+                    for name in names
+                }
+            return data
+        finally:
+            await app.close()
+
+    data = asyncio.run(run())
+    if args.enhet and not data[args.enhet][0]:
+        raise CliError(_("No deadlines found for the enhet {enhet}.").format(enhet=args.enhet))
+    today = local_today(app.clock, settings.tz)
+    reports = {
+        name: build_report(name, rows, month, today, events)
+        for name, (rows, events) in data.items()
+    }
+    if args.format == "png":
+        written = []
+        for name, (rows, _events) in data.items():
+            slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            path = args.output if args.output and len(data) == 1 else Path(
+                f"frister-rapport-{args.month}-{slug}.png"
+            )
+            to_png(trend(name, rows, month, today), path)
+            written.append(str(path))
+        for path in written:
+            print(_("Wrote {file}").format(file=path))
+        return EXIT_OK
+    if args.format == "csv":
+        output = to_csv(reports.values())
+    else:
+        output = "\n".join(to_markdown(report) for report in reports.values())
+    if args.output:
+        args.output.write_text(output, encoding="utf-8")
+        print(_("Wrote {file}").format(file=args.output))
+    else:
+        print(output, end="")
+    return EXIT_OK
+
+
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bootstrap import App
     from bot.domain.audit import verify
@@ -445,6 +513,7 @@ COMMANDS = {
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,
     "db": cmd_db,
+    "report": cmd_report,
     "audit": cmd_audit,
     "tick": cmd_tick,
     "status": cmd_status,

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.audit import SqlAuditStore
 from storage.database import transaction
 from storage.outbox import SqlOutboxStore
+from storage.reports import SqlReportStore
 from storage.repositories import SqlCaseStore
 
 
-class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore):
+class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore, SqlReportStore):
     """Every repository on one session (one transaction)."""
 
 

@@ -1,0 +1,57 @@
+"""SQL behind the egenkontroll reports."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.deadlines import CaseEvent
+from bot.services.reports import ReportRow
+from storage.models import Arende, Enhet, Frist, Handelse, Person
+
+
+class SqlReportStore:
+    session: AsyncSession
+
+    async def report_rows(self, enhet: str | None = None) -> list[ReportRow]:
+        query = (
+            select(
+                Enhet.name,
+                Arende.code,
+                Frist.rule_id,
+                Frist.trigger_date,
+                Frist.last_day,
+                Frist.extended_to,
+                Frist.status,
+                Frist.closed_on,
+                Person.chat_user_id,
+                Person.email,
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .join(Enhet, Enhet.id == Arende.enhet_id)
+            .outerjoin(Person, Person.id == Arende.handlaggare_id)
+        )
+        if enhet is not None:
+            query = query.where(Enhet.name == enhet)
+        rows = (await self.session.execute(query)).all()
+        return [ReportRow(*row[:8], row[8] or row[9]) for row in rows]
+
+    async def investigation_events(self, enhet: str | None = None) -> dict[str, list[CaseEvent]]:
+        """Utredning events per case code (for the JO restart pattern)."""
+        query = (
+            select(Arende.code, Handelse.id, Handelse.type, Handelse.date)
+            .join(Arende, Arende.id == Handelse.arende_id)
+            .join(Enhet, Enhet.id == Arende.enhet_id)
+            .where(
+                Handelse.type.in_(["utredning_inledd", "utredning_avslutad", "utredning_nedlagd"])
+            )
+        )
+        if enhet is not None:
+            query = query.where(Enhet.name == enhet)
+        result: dict[str, list[CaseEvent]] = {}
+        for code, event_id, kind, day in (await self.session.execute(query)).all():
+            result.setdefault(code, []).append(CaseEvent(event_id, kind, day))
+        return result
+
+    async def unit_names(self) -> list[str]:
+        return list((await self.session.execute(select(Enhet.name).order_by(Enhet.name))).scalars())
