@@ -14,6 +14,7 @@ from bot import i18n
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, SettingsError
 from bot.domain.calendar import SwedishCalendar, swedish_calendar
+from bot.domain.delegation import DelegationMode
 from bot.domain.ladder import SendingTime
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
@@ -118,6 +119,8 @@ class App:
             self.pseudonymiser,
             self.clock,
             self.settings.tz,
+            DelegationMode(self.settings.delegation_mode),
+            self.settings.admin_channel,
         )
 
     async def prepare_database(self) -> None:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     delivery_seconds: float = Field(5.0, alias="FRISTER_DELIVERY_SECONDS", gt=0, le=600)
     delivery_lease_seconds: int = Field(120, alias="FRISTER_DELIVERY_LEASE_SECONDS", ge=5, le=3600)
     digest: bool = Field(False, alias="FRISTER_DIGEST")
+    delegation_mode: str = Field("refuse", alias="FRISTER_DELEGATION_MODE")
+    watchdog_min_days: int = Field(2, alias="FRISTER_WATCHDOG_MIN_DAYS", ge=1, le=30)
+    watchdog_min_expected: float = Field(3.0, alias="FRISTER_WATCHDOG_MIN_EXPECTED", gt=0, le=100)
+    import_every_hours: int | None = Field(None, alias="FRISTER_IMPORT_EVERY_HOURS", ge=1)
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -103,6 +107,13 @@ class Settings(BaseSettings):
         if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
             raise ValueError(_("write the time as HH:MM, for example 08:00"))
         return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("delegation_mode")
+    @classmethod
+    def _delegation_mode(cls, value: str) -> str:
+        if value not in ("refuse", "escalate"):
+            raise ValueError(_("allowed values are refuse and escalate"))
+        return value
 
     @field_validator("mode")
     @classmethod

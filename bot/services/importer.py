@@ -20,11 +20,15 @@ from pathlib import Path
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.deadlines import derive_deadlines, reconcile
+from bot.domain.delegation import DelegationMode, check_decision, restarted_investigations
 from bot.domain.pseudonym import Pseudonymiser
+from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
 from bot.domain.screening import find_identifiers
 from bot.i18n import _, ngettext
+from bot.messaging import Message
 from bot.ports import NewEvent, UnitOfWork
+from bot.services.alarms import alarm_chefs
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
 ALIASES = {
@@ -36,6 +40,18 @@ ALIASES = {
     "handlaggare": "handlaggare",
     "handelse": "handelse",
     "datum": "datum",
+    "beslutsniva": "beslutsniva",
+}
+OPTIONAL = ("beslutsniva",)
+LEVELS = {
+    "handlaggare": DecisionLevel.HANDLAGGARE,
+    "1esocialsekreterare": DecisionLevel.FORSTE_SOCIALSEKRETERARE,
+    "forstesocialsekreterare": DecisionLevel.FORSTE_SOCIALSEKRETERARE,
+    "chef": DecisionLevel.CHEF,
+    "enhetschef": DecisionLevel.CHEF,
+    "utskott": DecisionLevel.UTSKOTT,
+    "namnd": DecisionLevel.NAMND,
+    "socialnamnd": DecisionLevel.NAMND,
 }
 CHAT_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,6 +111,7 @@ class _Row:
     handlaggare: str
     event: str
     day: date
+    without_delegation: bool = False  # accepted below the required level (escalate mode)
 
 
 Progress = Callable[[int], None]
@@ -125,7 +142,11 @@ class CaseImporter:
         pseudonymiser: Pseudonymiser,
         clock: Clock,
         tz,
+        delegation: DelegationMode = DelegationMode.REFUSE,
+        admin_channel: str | None = None,
     ) -> None:
+        self.delegation = delegation
+        self.admin_channel = admin_channel
         self.unit_of_work = unit_of_work
         self.pack = pack
         self.calendar = calendar
@@ -155,7 +176,7 @@ class CaseImporter:
                 columns=", ".join(COLUMNS)
             )
             return [], header_errors or [RowError(1, message)], 0
-        index = {name: columns.index(name) for name in COLUMNS}
+        index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
         today = local_today(self.clock, self.tz)
         rows: list[_Row] = []
         errors: list[RowError] = []
@@ -235,6 +256,35 @@ class CaseImporter:
             )
         if errors:
             return None, errors
+        escalate = False
+        if cell.get("beslutsniva"):
+            level = LEVELS.get(_fold(cell["beslutsniva"]).replace(":", ""))
+            if level is None:
+                return None, [
+                    RowError(
+                        line,
+                        _(
+                            "unknown decision level {level} (handläggare, chef, utskott, nämnd)"
+                        ).format(level=cell["beslutsniva"]),
+                    )
+                ]
+            for rule in self.pack.rules.values():
+                if event not in rule.closes_on:
+                    continue
+                check = check_decision(rule, level, extension=False, mode=self.delegation)
+                if not check.allowed:
+                    return None, [
+                        RowError(
+                            line,
+                            _(
+                                "{rule} must be decided at the level {required} or higher "
+                                "(delegationsordning); {level} is too low"
+                            ).format(
+                                rule=rule.name, required=check.required.value, level=level.value
+                            ),
+                        )
+                    ]
+                escalate = escalate or check.escalate
         pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
         return (
             _Row(
@@ -245,6 +295,7 @@ class CaseImporter:
                 handle.lower() if "@" in handle else handle,
                 event,
                 day,
+                escalate,
             ),
             [],
         )
@@ -345,9 +396,59 @@ class CaseImporter:
                 if item.status.value != "open"
             ]
             await store.audit_many(audit, now)
+            await self._alarms(store, rows, fresh, all_events, case_ids, now)
             await store.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
+
+    async def _alarms(self, store, rows, fresh, all_events, case_ids, now) -> None:
+        """Tell the chef about decisions without delegation and restarted utredningar (JO)."""
+        today = local_today(self.clock, self.tz)
+        cases = await store.cases_by_code(case_ids)
+        fresh_keys = {(e.case_id, e.type, e.date) for e in fresh}
+        for row in rows:
+            case = cases[row.code]
+            if row.without_delegation and (case.id, row.event, row.day) in fresh_keys:
+                message = _without_delegation_message(
+                    row.code, self.pack.event_name(row.event), row.day
+                )
+                await alarm_chefs(
+                    store,
+                    case.enhet_id,
+                    f"larm:delegation:{row.code}:{row.event}:{row.day}",
+                    message,
+                    now,
+                    today,
+                )
+                await store.audit(
+                    "import",
+                    "beslut_utan_delegation",
+                    row.code,
+                    {"handelse": row.event, "datum": row.day.isoformat()},
+                    now,
+                )
+        for code, case_id in case_ids.items():
+            for restart in restarted_investigations(all_events.get(case_id, [])):
+                if (case_id, "utredning_inledd", restart.reopened_on) not in fresh_keys:
+                    continue
+                await alarm_chefs(
+                    store,
+                    cases[code].enhet_id,
+                    f"larm:omstart:{code}:{restart.reopened_on.isoformat()}",
+                    _restart_message(code, restart),
+                    now,
+                    today,
+                )
+                await store.audit(
+                    "import",
+                    "utredning_omstartad",
+                    code,
+                    {
+                        "avslutad": restart.closed_on.isoformat(),
+                        "ny": restart.reopened_on.isoformat(),
+                    },
+                    now,
+                )
 
     @staticmethod
     def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
@@ -358,6 +459,28 @@ class CaseImporter:
         clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}
         errors = [RowError(r.line, _collision_message(r.code)) for r in rows if r.code in clashing]
         return [r for r in rows if r.code not in clashing], errors
+
+
+def _without_delegation_message(code: str, event: str, day: date) -> Message:
+    text = _(
+        "Decision made without delegation: {event} on {day} in case {code} was recorded at a "
+        "lower level than the delegationsordning allows."
+    ).format(event=event, day=day.isoformat(), code=code)
+    return Message(text=text, title=_("Decision made without delegation"), body=(text,))
+
+
+def _restart_message(code: str, restart) -> Message:
+    text = _(
+        "Case {code}: an utredning was closed on {closed} and a new one opened on {opened}, "
+        "{days} days later. This restarts the 4-month limit, a pattern JO has criticised: check "
+        "that the new utredning is really a new matter."
+    ).format(
+        code=code,
+        closed=restart.closed_on.isoformat(),
+        opened=restart.reopened_on.isoformat(),
+        days=restart.gap_days,
+    )
+    return Message(text=text, title=_("Utredning restarted soon after closing"), body=(text,))
 
 
 def _collision_message(code: str) -> str:

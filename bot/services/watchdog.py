@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.recipients import Directory
 from bot.formatting import long_date
 from bot.i18n import _
 from bot.messaging import Message, message_to_json
 from bot.outbox import NewNotification
 from bot.ports import UnitOfWork
+from bot.services.alarms import alarm_chefs
 
 IMPORT_STATE = "import:last"
 
@@ -108,35 +108,31 @@ class IntakeWatchdog:
                 self.calendar,
                 self.policy,
             )
-            directory = Directory(
-                await store.staff_for(units), {k: v[1] for k, v in units.items()}, None
-            )
             rows = []
             for silence in silences:
                 step = f"larm:intag:{silence.enhet_id}:{silence.last_intake.isoformat()}"
-                if await store.has_step(step):
-                    continue
-                payload = message_to_json(self._silence_message(silence))
-                recipients = [r.address for r in directory.chef(silence.enhet_id, today)]
-                if self.admin_channel:
-                    recipients.append(f"channel:{self.admin_channel}")
-                rows += [
-                    NewNotification(None, step, address, now, payload=payload)
-                    for address in dict.fromkeys(recipients)
-                    if address != "unresolved"
-                ]
-                await store.audit(
-                    "frister",
-                    "larm_inflode",
-                    None,
-                    {
-                        "enhet": silence.enhet,
-                        "senaste": silence.last_intake.isoformat(),
-                        "dagar": silence.silent_days,
-                        "vantat": round(silence.expected, 1),
-                    },
+                planned = await alarm_chefs(
+                    store,
+                    silence.enhet_id,
+                    step,
+                    self._silence_message(silence),
                     now,
+                    today,
+                    self.admin_channel,
                 )
+                if planned:
+                    await store.audit(
+                        "frister",
+                        "larm_inflode",
+                        None,
+                        {
+                            "enhet": silence.enhet,
+                            "senaste": silence.last_intake.isoformat(),
+                            "dagar": silence.silent_days,
+                            "vantat": round(silence.expected, 1),
+                        },
+                        now,
+                    )
             rows += await self._import_alarm(store, now)
             if rows:
                 await store.add_notifications(rows, now)

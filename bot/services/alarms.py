@@ -1,0 +1,42 @@
+"""Alarms to people (chefer, the admin channel) through the outbox: delivered at least once,
+planned once per `step` key."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.recipients import UNRESOLVED, Directory
+from bot.messaging import Message, message_to_json
+from bot.outbox import NewNotification
+
+
+async def alarm_chefs(
+    store,
+    enhet_id: int,
+    step: str,
+    message: Message,
+    now: datetime,
+    today: date,
+    admin_channel: str | None = None,
+) -> int:
+    """Plan `message` to the enhet's chefs (with the usual fallbacks) and the admin channel,
+    unless an alarm with this step was planned before. Returns the number of rows planned."""
+    if await store.has_step(step):
+        return 0
+    units = await store.units()
+    directory = Directory(
+        await store.staff_for([enhet_id]),
+        {enhet_id: units.get(enhet_id, (None, None))[1]},
+        admin_channel,
+    )
+    recipients = [r.address for r in directory.chef(enhet_id, today)]
+    if admin_channel:
+        recipients.append(f"channel:{admin_channel}")
+    payload = message_to_json(message)
+    rows = [
+        NewNotification(None, step, address, now, payload=payload)
+        for address in dict.fromkeys(recipients)
+        if address != UNRESOLVED
+    ]
+    await store.add_notifications(rows, now)
+    return len(rows)
