@@ -184,11 +184,6 @@ class SqlOutboxStore:
         if not rows:
             return []
         ids = [row.id for row in rows]
-        expired = [row.id for row in rows if row.state == "sending"]
-        if expired:  # the worker that had them died mid-send: Slack may have them already
-            await self.session.execute(
-                update(Notification).where(Notification.id.in_(expired)).values(uncertain=True)
-            )
         await self.session.execute(
             update(Notification)
             .where(Notification.id.in_(ids))
@@ -261,12 +256,30 @@ class SqlOutboxStore:
         uncertain: bool,
         count_attempt: bool = True,
     ) -> bool:
-        values = {"state": "pending", "next_attempt_at": at, "last_error": error[:200]}
-        if uncertain:
-            values["uncertain"] = True
+        values = {
+            "state": "pending",
+            "next_attempt_at": at,
+            "last_error": error[:200],
+            "uncertain": uncertain,
+        }
         if not count_attempt:
             values["attempts"] = Notification.attempts - 1
         return await self._finish(notification_id, worker, **values)
+
+    async def mark_posting(
+        self, notification_ids: list[int], worker: str, until: datetime
+    ) -> None:
+        """Just before the post: from now on Slack may have it, whatever happens to us; the
+        lease is renewed so that one slow row does not expire the rest of a batch."""
+        await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.id.in_(notification_ids),
+                Notification.state == "sending",
+                Notification.claimed_by == worker,
+            )
+            .values(uncertain=True, claimed_until=until)
+        )
 
     async def mark_failed(self, notification_id: int, worker: str, error: str) -> bool:
         return await self._finish(notification_id, worker, state="failed", last_error=error[:200])

@@ -1,10 +1,12 @@
 """Delivery loop: claim due outbox rows, send them, record the outcome. At least once.
 
-A claim is committed before sending and carries a lease; a worker that dies mid-send leaves
-the row `sending` until the lease runs out, and the next claim marks it `uncertain`, so the
-resend is flagged as a possible duplicate. 429 waits for Retry-After; 5xx, timeouts and resets
-back off with jitter up to a bound; permanent errors, and giving up, are reported to the
-enhet's escalation channel and the admin channel. No row is dropped.
+A claim is committed before sending and carries a lease. Just before each post the row is
+marked `uncertain` (committed), so a worker that dies mid-send leaves exactly the rows that may
+have reached Slack flagged: when the lease runs out another claim resends them as a possible
+duplicate, while rows of the batch that were never posted go out unflagged. 429 waits for
+Retry-After; 5xx, timeouts and resets back off with jitter up to a bound; permanent errors,
+and giving up, are reported to the enhet's escalation channel and the admin channel. No row
+is dropped.
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ class Delivery:
         """Give claimed rows back unsent (rate limited): not counted as an attempt."""
         async with self.unit_of_work() as store:
             for row in rows:
-                await store.mark_retry(row.id, self.worker, at, "rate limited", False, False)
+                await store.mark_retry(
+                    row.id, self.worker, at, "rate limited", row.uncertain, False
+                )
 
     def _groups(self, claimed: list[Claimed]) -> list[list[Claimed]]:
         """One message per row, or with the digest on, one per person and round."""
@@ -146,7 +150,7 @@ class Delivery:
                         self.worker,
                         self.window.open_at(now),
                         "outside window",
-                        False,
+                        row.uncertain,
                         False,
                     )
             else:
@@ -161,6 +165,10 @@ class Delivery:
             else:
                 message = self._digest(live, contexts)
             await self._pace(channel)
+            async with self.unit_of_work() as store:
+                await store.mark_posting(
+                    [row.id for row in live], self.worker, self.clock.now() + self.policy.lease
+                )
             ts = await self.messenger.post(channel, message)
         except RateLimited as limited:
             until = self.clock.now() + timedelta(seconds=max(limited.retry_after, 1))
@@ -222,7 +230,9 @@ class Delivery:
         delay *= 0.5 + self.rng.random()
         at = self.clock.now() + timedelta(seconds=delay)
         async with self.unit_of_work() as store:
-            await store.mark_retry(row.id, self.worker, at, failure.reason, failure.maybe_delivered)
+            await store.mark_retry(
+                row.id, self.worker, at, failure.reason, row.uncertain or failure.maybe_delivered
+            )
         result.retried += 1
 
     async def _fail(self, row: Claimed, context, error: str, result: DeliveryResult) -> None:
