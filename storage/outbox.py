@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,10 +160,18 @@ class SqlOutboxStore:
         return {row.id: (row.name, row.escalation_channel) for row in rows.all()}
 
     async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None:
-        for frist_id, at in next_steps.items():
-            await self.session.execute(
-                update(Frist).where(Frist.id == frist_id).values(next_step_at=at)
-            )
+        """One executemany for the whole batch (a statement per deadline cost ~1.5 ms each)."""
+        if not next_steps:
+            return
+        table = Frist.__table__
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("frist_id"))
+            .values(next_step_at=bindparam("at"))
+        )
+        await self.session.execute(
+            statement, [{"frist_id": key, "at": at} for key, at in next_steps.items()]
+        )
 
     # ---- delivery -------------------------------------------------------------------------
 
@@ -268,18 +276,27 @@ class SqlOutboxStore:
 
     async def mark_posting(
         self, notification_ids: list[int], worker: str, until: datetime
-    ) -> None:
-        """Just before the post: from now on Slack may have it, whatever happens to us; the
-        lease is renewed so that one slow row does not expire the rest of a batch."""
+    ) -> list[int]:
+        """Just before a post: mark the rows `uncertain` (from now on Slack may have them,
+        whatever happens to us) and renew the lease of everything this worker holds, so a slow
+        batch does not expire under it. Returns the ids of `notification_ids` still held: a row
+        whose lease ran out and was taken over by another worker must not be posted here."""
         await self.session.execute(
+            update(Notification)
+            .where(Notification.state == "sending", Notification.claimed_by == worker)
+            .values(claimed_until=until)
+        )
+        result = await self.session.execute(
             update(Notification)
             .where(
                 Notification.id.in_(notification_ids),
                 Notification.state == "sending",
                 Notification.claimed_by == worker,
             )
-            .values(uncertain=True, claimed_until=until)
+            .values(uncertain=True)
+            .returning(Notification.id)
         )
+        return list(result.scalars())
 
     async def mark_failed(self, notification_id: int, worker: str, error: str) -> bool:
         return await self._finish(notification_id, worker, state="failed", last_error=error[:200])

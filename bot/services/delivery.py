@@ -82,6 +82,8 @@ class Delivery:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._last_post: dict[str, datetime] = {}
+        self._channels: dict[str, str] = {}  # recipient -> its channel, once known
+        self._people: dict[int, tuple[str | None, str | None]] = {}  # chat ids of this batch
         self.paused_until: datetime | None = None
 
     async def run_once(self, max_batches: int | None = None) -> DeliveryResult:
@@ -97,19 +99,41 @@ class Delivery:
                 contexts = await store.notice_contexts(
                     {c.frist_id for c in claimed if c.frist_id is not None}
                 )
+                people = {
+                    int(c.recipient.removeprefix("person:"))
+                    for c in claimed
+                    if c.recipient.startswith("person:")
+                }
+                self._people = await store.person_chat_ids(people) if people else {}
             if not claimed:
                 break
             batches += 1
-            for index, group in enumerate(groups := self._groups(claimed)):
+            groups = self._groups(claimed)
+            while groups:
                 if self.paused_until and self.clock.now() < self.paused_until:
-                    await self._release([r for g in groups[index:] for r in g], self.paused_until)
+                    await self._release([r for g in groups for r in g], self.paused_until)
                     break
-                await self._deliver(group, contexts, result)
+                await self._deliver(groups.pop(self._next_ready(groups)), contexts, result)
             async with self.unit_of_work() as store:
                 await store.set_state(
                     f"delivery:{self.worker}", self.clock.now().isoformat(), self.clock.now()
                 )
         return result
+
+    def _next_ready(self, groups: list[list[Claimed]]) -> int:
+        """The first group whose channel may be posted to now (per-channel pacing), else the
+        one that may be posted to soonest: a recipient waiting for its pace does not hold up
+        the rest of the batch (the sleep in `_pace` stalls the whole worker)."""
+        now = self.clock.now()
+        best, best_wait = 0, None
+        for index, group in enumerate(groups):
+            last = self._last_post.get(self._channels.get(group[0].recipient, ""))
+            wait = 0.0 if last is None else self.policy.pace - (now - last).total_seconds()
+            if wait <= 0:
+                return index
+            if best_wait is None or wait < best_wait:
+                best, best_wait = index, wait
+        return best
 
     async def _release(self, rows: list[Claimed], at: datetime) -> None:
         """Give claimed rows back unsent (rate limited): not counted as an attempt."""
@@ -157,18 +181,27 @@ class Delivery:
                 live.append(row)
         if not live:
             return
-        first = live[0]
         try:
-            channel = await self._channel_of(first.recipient)
+            channel = await self._channel_of(live[0].recipient)
+            self._channels[live[0].recipient] = channel
+            async with self.unit_of_work() as store:
+                held = set(
+                    await store.mark_posting(
+                        [row.id for row in live], self.worker, self.clock.now() + self.policy.lease
+                    )
+                )
+            lost = [row for row in live if row.id not in held]
+            for row in lost:  # its lease ran out and another worker has it now
+                log.warning("notification %s was taken over by another worker", row.id)
+            live = [row for row in live if row.id in held]
+            if not live:
+                return
+            first = live[0]
             if len(live) == 1:
                 message = await self._message(first, contexts.get(first.frist_id))
             else:
                 message = self._digest(live, contexts)
             await self._pace(channel)
-            async with self.unit_of_work() as store:
-                await store.mark_posting(
-                    [row.id for row in live], self.worker, self.clock.now() + self.policy.lease
-                )
             ts = await self.messenger.post(channel, message)
         except RateLimited as limited:
             until = self.clock.now() + timedelta(seconds=max(limited.retry_after, 1))
@@ -186,12 +219,15 @@ class Delivery:
             return
         async with self.unit_of_work() as store:
             entries = []
+            recorded_count = 0
             for row in live:
                 recorded = await store.mark_sent(
                     row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
                 )
                 if not recorded:
                     log.warning("notification %s was re-claimed while sending", row.id)
+                    continue
+                recorded_count += 1
                 context = contexts.get(row.frist_id)
                 detail = {"notifiering": row.id, "steg": row.step, "mottagare": row.recipient}
                 if row.uncertain:
@@ -200,7 +236,7 @@ class Delivery:
                     ("frister", "meddelande_levererat", context.code if context else None, detail)
                 )
             await store.audit_many(entries, self.clock.now())
-        result.sent += len(live)
+        result.sent += recorded_count
         for row in live:
             if row.uncertain:
                 result.duplicates += 1
@@ -277,12 +313,12 @@ class Delivery:
         if kind != "person":
             raise PermanentFailure("no_recipient")
         person_id = int(value)
-        async with self.unit_of_work() as store:
-            chat_id, email = (await store.person_chat_ids([person_id])).get(person_id, (None, None))
+        chat_id, email = self._people.get(person_id, (None, None))
         if chat_id is None and email:
             chat_id = await self.messenger.user_by_email(email)
             async with self.unit_of_work() as store:
                 await store.save_chat_id(person_id, chat_id)
+            self._people[person_id] = (chat_id, email)
         if chat_id is None:
             raise PermanentFailure("no_chat_id")
         return await self.messenger.open_direct(chat_id)
