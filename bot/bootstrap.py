@@ -20,14 +20,23 @@ from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
 from bot.messaging import Messenger
+from bot.services.chat import ChatService
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
 from bot.services.planner import Planner, SendingWindow
+from bot.services.staff import StaffImporter
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
 from storage.unit_of_work import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class Services:
+    """The services the chat adapter (handlers/) calls."""
+
+    chat: ChatService
 
 
 @dataclass
@@ -122,6 +131,25 @@ class App:
             DelegationMode(self.settings.delegation_mode),
             self.settings.admin_channel,
         )
+
+    def chat(self) -> ChatService:
+        return ChatService(
+            self.unit_of_work,
+            self.rules,
+            self.calendar,
+            self.sending,
+            self.clock,
+            self.settings.pseudonym_length,
+            DelegationMode(self.settings.delegation_mode),
+            self.settings.admin_channel,
+        )
+
+    def services(self) -> Services:
+        """What the chat adapter calls (handlers/*: register(app, services))."""
+        return Services(chat=self.chat())
+
+    def staff_importer(self) -> StaffImporter:
+        return StaffImporter(self.unit_of_work, self.clock)
 
     async def prepare_database(self) -> None:
         """Migrate the embedded SQLite default on start; ask for `db upgrade` on PostgreSQL."""

@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("import the good rows even if some rows have errors"),
     )
 
+    staff = commands.add_parser("staff", help=_("the staff register: who works where and as what"))
+    staff_commands = staff.add_subparsers(dest="staff_command", metavar=_("COMMAND"), required=True)
+    staff_import = staff_commands.add_parser(
+        "import", help=_("import the staff register from a CSV file")
+    )
+    staff_import.add_argument("file", type=Path, metavar=_("FILE"))
+
     db = commands.add_parser("db", help=_("the database"))
     db_commands = db.add_subparsers(dest="db_command", metavar=_("COMMAND"), required=True)
     db_commands.add_parser("upgrade", help=_("create or upgrade the database schema"))
@@ -107,7 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("status", help=_("outbox, failures and the last planning tick"))
     commands.add_parser("serve", help=_("run the bot (Socket Mode, or HTTP mode by settings)"))
-    commands.add_parser("demo", help=_("show Frister on sample cases, no Slack needed"))
+    demo = commands.add_parser("demo", help=_("show Frister on sample cases, no Slack needed"))
+    demo.add_argument(
+        "--interactive",
+        action="store_true",
+        help=_(
+            "afterwards, type /frister commands at a prompt (the default when the terminal "
+            "is interactive)"
+        ),
+    )
     return parser
 
 
@@ -258,6 +273,39 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(error, file=sys.stderr)
     if report.errors:
         print(error_count_line(len(report.errors)) + " " + _("They were skipped."), file=sys.stderr)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from bot.bootstrap import App
+    from bot.services.importer import error_count_line, read_text
+    from bot.services.staff import StaffImportAborted
+
+    if not args.file.is_file():
+        raise CliError(_("No such file: {file}").format(file=args.file))
+    app = App(settings)
+    text = read_text(args.file)
+    total = sum(1 for line in text.splitlines()[1:] if line.strip())
+
+    async def run():
+        await app.prepare_database()
+        try:
+            with tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows:
+                return await app.staff_importer().run(text, rows.update)
+        finally:
+            await app.close()
+
+    try:
+        report = asyncio.run(run())
+    except StaffImportAborted as aborted:
+        for error in aborted.report.errors:
+            print(error, file=sys.stderr)
+        print(error_count_line(len(aborted.report.errors)), file=sys.stderr)
+        print(_("Nothing was imported."), file=sys.stderr)
+        return EXIT_PROBLEM
     print(report.summary())
     return EXIT_OK
 
@@ -432,8 +480,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         written = []
         for name, (rows, _events) in data.items():
             slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            path = args.output if args.output and len(data) == 1 else Path(
-                f"frister-rapport-{args.month}-{slug}.png"
+            path = (
+                args.output
+                if args.output and len(data) == 1
+                else Path(f"frister-rapport-{args.month}-{slug}.png")
             )
             to_png(trend(name, rows, month, today), path)
             written.append(str(path))
@@ -501,10 +551,10 @@ def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings)
 
 
-def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
-    return run_demo(settings)
+    return run_demo(settings, interactive=args.interactive or sys.stdin.isatty())
 
 
 COMMANDS = {
@@ -512,6 +562,7 @@ COMMANDS = {
     "screen": cmd_screen,
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,
+    "staff": cmd_staff,
     "db": cmd_db,
     "report": cmd_report,
     "audit": cmd_audit,

@@ -38,6 +38,17 @@ STAFF = (
     ("U0DEMOFILIP", "chef", SYD, "Filip (enhetschef Syd)"),
     ("U0DEMOGUN", "socialchef", None, "Gun (socialchef)"),
     ("U0DEMOHUGO", "handlaggare", SYD, "Hugo (har slutat, finns inte kvar i Slack)"),
+    ("U0DEMOADA", "admin", None, "Ada (administratör)"),
+)
+CHAT_PEOPLE = (
+    "U0DEMOANNA",
+    "U0DEMOBO",
+    "U0DEMOCECI",
+    "U0DEMODAN",
+    "U0DEMOEVA",
+    "U0DEMOFILIP",
+    "U0DEMOGUN",
+    "U0DEMOADA",
 )
 NAMES = {chat_id: name for chat_id, _role, _unit, name in STAFF}
 NAMES |= {ESCALATION_CHANNEL: "#barn-och-unga-nord-frister", ADMIN_CHANNEL: "#frister-drift"}
@@ -101,7 +112,27 @@ def _csv(rows: list[tuple[str, str, str, str, date]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def _simulate(settings: Settings, days: int, out) -> Counter:
+async def _chat(app: App, slack: SlackStandIn, out, ask) -> None:
+    """After the simulation: a few /frister commands as Anna and Dan type them, then (when
+    someone is at the keyboard) the prompt."""
+    from bot.demo_chat import DemoChat
+
+    chat = DemoChat(app, slack, {user: NAMES[user] for user in CHAT_PEOPLE}, out)
+    print(_("The chat: what Anna and Dan see in Slack.") + "\n", file=out)
+    for user, text in (("U0DEMOANNA", ""), ("U0DEMODAN", "team")):
+        chat.user = user
+        print(
+            _("{name} types: /frister {text}").format(name=NAMES[user], text=text).rstrip(),
+            file=out,
+        )
+        await chat.command(text)
+    chat.user = "U0DEMOANNA"
+    await chat.home()
+    if ask is not None:
+        await chat.prompt(ask)
+
+
+async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = True) -> Counter:
     tz = settings.tz
     start = datetime.now(tz).replace(hour=7, minute=0, second=0, microsecond=0)
     clock = FixedClock(start)
@@ -183,17 +214,31 @@ async def _simulate(settings: Settings, days: int, out) -> Counter:
                 clock.advance(timedelta(minutes=30))
                 delivered = await delivery.run_once()
                 counts["sent"] += delivered.sent
+            if chat:
+                slack.on_post = lambda post: print(_render(post, clock.now(), tz) + "\n", file=out)
+                await _chat(app, slack, out, ask)
         finally:
             await app.close()
     return counts
 
 
-def run_demo(settings: Settings, days: int = DAYS, out=None) -> int:
+def run_demo(
+    settings: Settings, days: int = DAYS, out=None, interactive: bool = False, ask=None
+) -> int:
+    """The simulation, the chat showcase, and with `interactive` a /frister prompt (`ask`
+    reads a line; the terminal by default)."""
     import logging
     import sys
 
+    from bot.demo_chat import ask_terminal
+
     out = out or sys.stdout
-    logging.getLogger("bot").setLevel(logging.CRITICAL)  # failures are shown as messages
+    if interactive and ask is None:
+        ask = ask_terminal
+    elif not interactive:
+        ask = None
+    for name in ("bot", "frister"):  # failures and refusals are shown as messages
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="frister-demo-") as folder:
         update: dict[str, object] = {
             "database_url": f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
@@ -209,7 +254,7 @@ def run_demo(settings: Settings, days: int = DAYS, out=None) -> int:
             + "\n",
             file=out,
         )
-        counts = asyncio.run(_simulate(settings.model_copy(update=update), days, out))
+        counts = asyncio.run(_simulate(settings.model_copy(update=update), days, out, ask))
     print(
         _(
             "Done: {sent} messages delivered, {failed} failed and reported to the escalation "

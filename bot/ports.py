@@ -99,6 +99,10 @@ class CaseStore(Protocol):
         now: datetime,
     ) -> CaseRecord: ...
 
+    async def add_cases(
+        self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
+    ) -> dict[str, CaseRecord]: ...
+
     async def assign_case(
         self, case_id: int, enhet_id: int, handlaggare_id: int | None
     ) -> None: ...

@@ -22,10 +22,13 @@ log = logging.getLogger("frister")
 
 
 class Runtime:
-    """Scheduler jobs, the health endpoint and (from the chat issue on) the Slack app."""
+    """Scheduler jobs, the health endpoint and the Slack app: in HTTP mode on this process's
+    aiohttp server (POST /slack/events), in Socket Mode over Slack's WebSocket."""
 
-    def __init__(self, app: App, messenger) -> None:
+    def __init__(self, app: App, messenger, bolt=None) -> None:
         self.app = app
+        self.bolt = bolt
+        self.socket = None
         settings = app.settings
         self.planner = app.planner()
         self.delivery = app.delivery(messenger)
@@ -35,6 +38,8 @@ class Runtime:
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
         self.web = web.Application()
         self.web.router.add_get("/healthz", self.healthz)
+        if bolt is not None and settings.mode == "http":
+            self.web.router.add_post("/slack/events", self.slack_events)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -73,6 +78,22 @@ class Runtime:
         health = await self.audit.check()
         return web.json_response(health.as_json(), status=200 if health.ok else 503)
 
+    async def slack_events(self, request: web.Request) -> web.Response:
+        """Slash commands, interactions and events from Slack (signed; Bolt verifies)."""
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def start_web(self) -> None:
+        """The HTTP server: /healthz, and /slack/events in HTTP mode."""
+        settings = self.app.settings
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, settings.http_host, settings.http_port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
     async def start(self) -> None:
         settings = self.app.settings
         await self.plan()
@@ -88,23 +109,33 @@ class Runtime:
         )
         self.scheduler.add_job(self.self_audit, "interval", minutes=5, max_instances=1)
         self.scheduler.start()
-        self._runner = web.AppRunner(self.web)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, settings.http_host, settings.http_port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        await self.start_web()
+        if self.bolt is not None and settings.mode == "socket" and settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self.socket = AsyncSocketModeHandler(
+                self.bolt, settings.slack_app_token.get_secret_value()
+            )
+            await self.socket.connect_async()
+            log.info("connected to Slack in Socket Mode")
         log.info(
             "Frister is running; health on http://%s:%s/healthz", settings.http_host, self.port
         )
         asyncio.get_running_loop().create_task(self.deliver())
 
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.socket is not None:
+            await self.socket.close_async()
         if self._runner:
             await self._runner.cleanup()
 
 
 def serve(settings: Settings) -> int:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from handlers.app import build as build_bolt
     from handlers.messenger import SlackMessenger, make_client
 
     logging.basicConfig(
@@ -127,8 +158,15 @@ def serve(settings: Settings) -> int:
     async def main() -> None:
         app = App(settings)
         await app.prepare_database()
-        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        runtime = Runtime(app, SlackMessenger(client))
+        token = settings.slack_bot_token.get_secret_value()
+        client = make_client(token, settings.slack_api_url)
+        secret = settings.slack_signing_secret
+        bolt = build_bolt(
+            app.services(),
+            client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+            signing_secret=secret.get_secret_value() if secret else None,
+        )
+        runtime = Runtime(app, SlackMessenger(client), bolt)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

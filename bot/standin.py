@@ -116,6 +116,30 @@ class Post:
 
 
 @dataclass(frozen=True)
+class Response:
+    """A message posted to a response_url: an answer to a slash command or a button."""
+
+    key: str
+    payload: JsonDict
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text") or "")
+
+    @property
+    def blocks(self) -> list[JsonDict]:
+        return list(self.payload.get("blocks") or [])
+
+    @property
+    def public(self) -> bool:
+        return self.payload.get("response_type") == "in_channel"
+
+    @property
+    def replaces(self) -> bool:
+        return bool(self.payload.get("replace_original"))
+
+
+@dataclass(frozen=True)
 class View:
     """One views.publish / views.open / views.update that Slack accepted."""
 
@@ -265,7 +289,9 @@ class SlackStandIn:
         self.posts: list[Post] = []
         self.ephemerals: list[Post] = []
         self.views: list[View] = []
+        self.responses: list[Response] = []  # what was posted to a response_url
         self.on_post: Callable[[Post], None] | None = None
+        self.on_response: Callable[[Response], None] | None = None
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._opened: set[str] = set()
@@ -288,6 +314,7 @@ class SlackStandIn:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_route("POST", "/respond/{key}", self._respond)
         # handler_cancellation: a handler stops when its client goes away (timeouts, resets).
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
@@ -311,6 +338,33 @@ class SlackStandIn:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def response_url(self, key: str = "r") -> str:
+        """A response_url (as Slack puts in slash commands and interactions) that records
+        what is posted to it in `responses`."""
+        if self._runner is None:
+            raise RuntimeError("the stand-in is not running; await start() first")
+        return f"http://{self.host}:{self.port}/respond/{key}"
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        try:
+            payload = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="invalid_payload")
+        if not isinstance(payload, dict):
+            return web.Response(status=400, text="invalid_payload")
+        blocks = payload.get("blocks")
+        errors = block_errors(blocks) if blocks is not None else []
+        if errors or not (payload.get("text") or blocks or payload.get("delete_original")):
+            return web.Response(status=400, text="invalid_blocks" if errors else "no_text")
+        response = Response(request.match_info["key"], payload)
+        self.responses.append(response)
+        if self.on_response is not None:
+            try:
+                self.on_response(response)
+            except Exception:
+                logger.exception("on_response hook failed")
+        return web.Response(text="ok")
 
     @property
     def url(self) -> str:

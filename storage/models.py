@@ -177,3 +177,13 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="{}")
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+
+
+class ProcessedRequest(SQLModel, table=True):
+    """A chat request or event already handled: Slack's retries and replayed requests (inside
+    its 5-minute window) change nothing twice. Rows older than the window are pruned."""
+
+    __tablename__ = "processed_request"
+
+    key: str = Field(primary_key=True, max_length=80)
+    created_at: datetime = Field(sa_column=_ts(nullable=False, index=True))

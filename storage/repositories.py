@@ -101,6 +101,21 @@ class SqlCaseStore:
                 )
             ).scalars()
         }
+        # Someone known only by e-mail (a case import named them so) gets their chat id now.
+        by_email = {
+            r.email.lower(): r.chat_user_id
+            for r in records
+            if r.email and r.chat_user_id not in existing
+        }
+        if by_email:
+            rows = await self.session.execute(
+                select(Person).where(
+                    Person.email.in_(list(by_email)), Person.chat_user_id.is_(None)
+                )
+            )
+            for person in rows.scalars():
+                person.chat_user_id = by_email[person.email]
+                existing[person.chat_user_id] = person
         changed: list[int] = []
         for record in records:
             person = existing.get(record.chat_user_id)
@@ -172,8 +187,13 @@ class SqlCaseStore:
     async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]:
         found: dict[str, CaseRecord] = {}
         for batch in _chunks(set(codes)):
-            rows = await self.session.execute(select(Arende).where(Arende.code.in_(batch)))
-            found.update({row.code: _record(row) for row in rows.scalars().all()})
+            rows = await self.session.execute(
+                select(
+                    Arende.id, Arende.code, Arende.fingerprint, Arende.enhet_id,
+                    Arende.handlaggare_id,
+                ).where(Arende.code.in_(batch))
+            )
+            found.update({row.code: CaseRecord(*row) for row in rows.all()})
         return found
 
     async def case_by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, CaseRecord]:
@@ -203,6 +223,25 @@ class SqlCaseStore:
         self.session.add(row)
         await self.session.flush()
         return _record(row)
+
+    async def add_cases(
+        self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
+    ) -> dict[str, CaseRecord]:
+        """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; records by code."""
+        rows = [
+            {
+                "code": code,
+                "fingerprint": fingerprint,
+                "enhet_id": enhet_id,
+                "handlaggare_id": handlaggare_id,
+                "origin": origin,
+                "opened_at": now,
+            }
+            for code, fingerprint, enhet_id, handlaggare_id in cases
+        ]
+        for batch in _chunks(rows):
+            await self.session.execute(Arende.__table__.insert(), batch)
+        return await self.cases_by_code(row["code"] for row in rows)
 
     async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
         await self.session.execute(
@@ -235,7 +274,7 @@ class SqlCaseStore:
             for e in fresh
         ]
         for batch in _chunks(new):
-            await self.session.execute(insert(Handelse), params=batch)
+            await self.session.execute(Handelse.__table__.insert(), batch)
         return fresh
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
@@ -316,7 +355,8 @@ class SqlCaseStore:
             for item in change.insert
         ]
         for batch in _chunks(rows):
-            await self.session.execute(insert(Frist), params=batch)
+            # Core executemany: the ORM's bulk insert goes row by row on SQLite (RETURNING)
+            await self.session.execute(Frist.__table__.insert(), batch)
         for case_id, change in changes.items():
             for frist_id, item in change.update:
                 await self.session.execute(

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditStore
+from storage.chat import SqlChatStore
 from storage.database import transaction
 from storage.outbox import SqlOutboxStore
 from storage.reports import SqlReportStore
 from storage.repositories import SqlCaseStore
 
 
-class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore, SqlReportStore):
+class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore, SqlReportStore, SqlChatStore):
     """Every repository on one session (one transaction)."""
 
 

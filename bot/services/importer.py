@@ -343,17 +343,20 @@ class CaseImporter:
             )
             last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
             case_ids: dict[str, int] = {}
+            new_cases = []
             for code, row in last_row.items():
                 enhet_id, owner = units[row.enhet], staff[row.handlaggare]
                 case = existing.get(code)
                 if case is None:
-                    case = await store.add_case(
-                        code, row.fingerprint, enhet_id, owner, "import", now
-                    )
-                    report.new_cases += 1
-                elif (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
+                    new_cases.append((code, row.fingerprint, enhet_id, owner))
+                    continue
+                if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
                     await store.assign_case(case.id, enhet_id, owner)
                 case_ids[code] = case.id
+            if new_cases:  # one bulk insert, not a statement per case
+                added = await store.add_cases(new_cases, "import", now)
+                case_ids.update({code: case.id for code, case in added.items()})
+                report.new_cases += len(added)
             events = [NewEvent(case_ids[row.code], row.event, row.day, "import") for row in rows]
             fresh = await store.add_events(events, now)
             report.new_events = len(fresh)

@@ -93,6 +93,8 @@ class Notices:
             body.append(_("You receive this as substitute while the handläggare is away."))
         elif reason == "franvaro":
             body.append(_("The handläggare is away and has no substitute."))
+        elif reason == "omfordelad":
+            body.append(_("The case has been reassigned to you."))
         elif reason in ("ingen_chef", "ingen_socialchef"):
             body.append(_("Sent here because nobody with the right role is registered."))
         body.append(self._todo(kind, overdue))

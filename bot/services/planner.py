@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -109,15 +109,21 @@ class Planner:
         not_before = self.window.open_at(now)
         rows: list[NewNotification] = []
         next_steps: dict[int, datetime | None] = {}
+        # A ladder depends only on the rule and the last day: deadlines due together share a
+        # few last days (today's step of each rule), so each ladder is computed once a batch.
+        ladders: dict[tuple[str, date], list[Occurrence]] = {}
         for item in items:
             rule = self.pack.rules.get(item.rule_id)
             if rule is None:
                 log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
                 next_steps[item.frist_id] = None
                 continue
-            ladder = list(
-                occurrences(rule, item.effective_last_day, self.calendar, self.sending, now)
-            )
+            key = (item.rule_id, item.effective_last_day)
+            ladder = ladders.get(key)
+            if ladder is None:
+                ladder = ladders[key] = list(
+                    occurrences(rule, item.effective_last_day, self.calendar, self.sending, now)
+                )
             candidates = self._candidates(item, ladder, directory, planned, now)
             rows += self._catch_up(item, candidates, now, not_before)
             next_steps[item.frist_id] = next_due(ladder, now)

@@ -1,0 +1,164 @@
+"""Types the chat service reads, and the store port it uses (storage/chat.py implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """A member of staff as chat needs them (never a client)."""
+
+    id: int
+    chat_user_id: str | None
+    role: str
+    enhet_id: int | None
+    enhet: str | None  # the enhet's name
+    active: bool = True
+    absent_from: date | None = None
+    absent_to: date | None = None
+    substitute_id: int | None = None
+
+    def absent_on(self, day: date) -> bool:
+        if self.absent_from is None:
+            return False
+        return self.absent_from <= day <= (self.absent_to or self.absent_from)
+
+
+@dataclass(frozen=True)
+class DeadlineItem:
+    """One deadline with its case, as lists and buttons show it."""
+
+    frist_id: int
+    case_id: int
+    code: str
+    rule_id: str
+    trigger_date: date
+    last_day: date
+    extended_to: date | None
+    status: str
+    closed_on: date | None
+    closed_by_hand: bool
+    done_by: str | None
+    enhet_id: int
+    handlaggare_id: int | None
+    handlaggare_chat: str | None
+    acknowledged_on: date | None = None
+    extension_reason: str | None = None
+    extension_level: str | None = None
+
+    @property
+    def effective_last_day(self) -> date:
+        return self.extended_to or self.last_day
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    id: int
+    code: str
+    enhet_id: int
+    enhet: str
+    handlaggare_id: int | None
+    handlaggare_chat: str | None
+    origin: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    type: str
+    date: date
+    source: str
+    registered_by: str | None
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    name: str
+    escalation_channel: str | None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A simple count summary of one enhet (or all) for `statistik` and `team`."""
+
+    open: int = 0
+    overdue: int = 0
+    extended: int = 0
+    done: int = 0  # closed as done since the given day
+    done_late: int = 0  # of which after their last day
+
+
+class ChatStore(Protocol):
+    async def staff_by_chat_id(self, chat_user_id: str) -> StaffInfo | None: ...
+
+    async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffInfo]: ...
+
+    async def standing_in_for(self, person_id: int, day: date) -> list[int]: ...
+
+    async def deadline_items(
+        self,
+        *,
+        handlaggare_ids: Iterable[int] | None = None,
+        enhet_id: int | None = None,
+        case_ids: Iterable[int] | None = None,
+        frist_ids: Iterable[int] | None = None,
+        open_only: bool = True,
+        until: date | None = None,
+    ) -> list[DeadlineItem]: ...
+
+    async def case_info(self, code: str) -> CaseInfo | None: ...
+
+    async def case_events(self, case_id: int) -> list[EventInfo]: ...
+
+    async def close_by_hand(
+        self, frist_id: int, status: str, day: date, by: str, now: datetime
+    ) -> bool: ...
+
+    async def extend_deadline(
+        self,
+        frist_id: int,
+        until: date,
+        reason: str,
+        decided_by: str,
+        level: str,
+        now: datetime,
+    ) -> bool: ...
+
+    async def acknowledge(self, frist_id: int, day: date) -> None: ...
+
+    async def reassign_case(
+        self, case_id: int, enhet_id: int, handlaggare_id: int, now: datetime
+    ) -> None: ...
+
+    async def set_absence(
+        self,
+        person_id: int,
+        start: date | None,
+        end: date | None,
+        substitute_id: int | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def channel_unit(self, channel_id: str) -> int | None: ...
+
+    async def link_channel(self, channel_id: str, enhet_id: int | None) -> None: ...
+
+    async def unit_list(self) -> list[UnitInfo]: ...
+
+    async def set_role(
+        self, chat_user_id: str, role: str, enhet_id: int | None, now: datetime
+    ) -> None: ...
+
+    async def counts(self, enhet_id: int | None, today: date, since: date) -> Counts: ...
+
+    async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool: ...

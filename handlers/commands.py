@@ -1,0 +1,33 @@
+"""`/frister`: acknowledge at once, then answer through the response_url."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services.chat import Caller
+from handlers.reply import show
+
+COMMAND = "/frister"
+
+
+def unescape(text: str) -> str:
+    """Slack sends &, < and > of typed text as &amp;, &lt; and &gt;."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def register(app: AsyncApp, services) -> None:
+    chat = services.chat
+
+    @app.command(COMMAND)
+    async def frister(ack, command, respond, client) -> None:
+        await ack()
+        caller = Caller(command["user_id"], command.get("channel_id"))
+        answer = await chat.command(caller, unescape(command.get("text") or ""))
+        await show(
+            answer,
+            chat=chat,
+            client=client,
+            user_id=caller.user_id,
+            respond=respond,
+            trigger_id=command.get("trigger_id"),
+        )

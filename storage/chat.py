@@ -1,0 +1,339 @@
+"""SQL behind the chat service (bot/chatstore.py): staff, deadline lists, hand-made changes,
+channel links and the memory of processed requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chatstore import CaseInfo, Counts, DeadlineItem, EventInfo, StaffInfo, UnitInfo
+from storage.models import (
+    Arende,
+    Enhet,
+    EnhetChannel,
+    Frist,
+    Handelse,
+    Notification,
+    Person,
+    ProcessedRequest,
+)
+from storage.repositories import _chunks
+
+
+def _effective_day():
+    """The extended last day if there is one, else the legal last day."""
+    return func.coalesce(Frist.extended_to, Frist.last_day)
+
+
+def _staff(person: Person, enhet: str | None) -> StaffInfo:
+    return StaffInfo(
+        person.id,
+        person.chat_user_id,
+        person.role,
+        person.enhet_id,
+        enhet,
+        person.active,
+        person.absent_from,
+        person.absent_to,
+        person.substitute_id,
+    )
+
+
+class SqlChatStore:
+    session: AsyncSession
+
+    # ---- staff ----------------------------------------------------------------------------
+
+    async def staff_by_chat_id(self, chat_user_id: str) -> StaffInfo | None:
+        row = (
+            await self.session.execute(
+                select(Person, Enhet.name)
+                .outerjoin(Enhet, Enhet.id == Person.enhet_id)
+                .where(Person.chat_user_id == chat_user_id)
+            )
+        ).first()
+        return _staff(row[0], row[1]) if row else None
+
+    async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffInfo]:
+        result: dict[int, StaffInfo] = {}
+        for batch in _chunks(set(ids)):
+            rows = await self.session.execute(
+                select(Person, Enhet.name)
+                .outerjoin(Enhet, Enhet.id == Person.enhet_id)
+                .where(Person.id.in_(batch))
+            )
+            result.update({person.id: _staff(person, name) for person, name in rows.all()})
+        return result
+
+    async def standing_in_for(self, person_id: int, day: date) -> list[int]:
+        """Colleagues away on `day` whose substitute is `person_id`."""
+        rows = await self.session.execute(
+            select(Person.id).where(
+                Person.substitute_id == person_id,
+                Person.absent_from <= day,
+                func.coalesce(Person.absent_to, Person.absent_from) >= day,
+            )
+        )
+        return [row[0] for row in rows.all()]
+
+    async def set_absence(
+        self,
+        person_id: int,
+        start: date | None,
+        end: date | None,
+        substitute_id: int | None,
+        now: datetime,
+    ) -> None:
+        await self.session.execute(
+            update(Person)
+            .where(Person.id == person_id)
+            .values(absent_from=start, absent_to=end, substitute_id=substitute_id)
+        )
+        await self._replan_people([person_id], now)
+
+    async def set_role(
+        self, chat_user_id: str, role: str, enhet_id: int | None, now: datetime
+    ) -> None:
+        person = (
+            await self.session.execute(select(Person).where(Person.chat_user_id == chat_user_id))
+        ).scalar()
+        if person is None:
+            self.session.add(
+                Person(chat_user_id=chat_user_id, role=role, enhet_id=enhet_id, created_at=now)
+            )
+            await self.session.flush()
+            return
+        person.role, person.enhet_id, person.active = role, enhet_id, True
+        await self.session.flush()
+        await self._replan_people([person.id], now)
+
+    async def _replan_people(self, person_ids: list[int], now: datetime) -> None:
+        """Open deadlines of these people's cases are planned again at the next tick."""
+        await self.session.execute(
+            update(Frist)
+            .where(
+                Frist.status == "open",
+                Frist.arende_id.in_(select(Arende.id).where(Arende.handlaggare_id.in_(person_ids))),
+            )
+            .values(next_step_at=now)
+        )
+
+    # ---- deadlines and cases --------------------------------------------------------------
+
+    async def deadline_items(
+        self,
+        *,
+        handlaggare_ids: Iterable[int] | None = None,
+        enhet_id: int | None = None,
+        case_ids: Iterable[int] | None = None,
+        frist_ids: Iterable[int] | None = None,
+        open_only: bool = True,
+        until: date | None = None,
+    ) -> list[DeadlineItem]:
+        query = (
+            select(
+                Frist.id,
+                Frist.arende_id,
+                Arende.code,
+                Frist.rule_id,
+                Frist.trigger_date,
+                Frist.last_day,
+                Frist.extended_to,
+                Frist.status,
+                Frist.closed_on,
+                and_(Frist.status != "open", Frist.closing_handelse_id.is_(None)),
+                Frist.done_by,
+                Arende.enhet_id,
+                Arende.handlaggare_id,
+                Person.chat_user_id,
+                Frist.acknowledged_on,
+                Frist.extension_reason,
+                Frist.extension_level,
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .outerjoin(Person, Person.id == Arende.handlaggare_id)
+            .order_by(_effective_day(), Arende.code, Frist.rule_id, Frist.id)
+        )
+        if open_only:
+            query = query.where(Frist.status == "open")
+        if handlaggare_ids is not None:
+            query = query.where(Arende.handlaggare_id.in_(list(set(handlaggare_ids))))
+        if enhet_id is not None:
+            query = query.where(Arende.enhet_id == enhet_id)
+        if case_ids is not None:
+            query = query.where(Frist.arende_id.in_(list(set(case_ids))))
+        if frist_ids is not None:
+            query = query.where(Frist.id.in_(list(set(frist_ids))))
+        if until is not None:
+            query = query.where(_effective_day() <= until)
+        rows = await self.session.execute(query)
+        return [DeadlineItem(*row[:9], bool(row[9]), *row[10:]) for row in rows.all()]
+
+    async def case_info(self, code: str) -> CaseInfo | None:
+        row = (
+            await self.session.execute(
+                select(
+                    Arende.id,
+                    Arende.code,
+                    Arende.enhet_id,
+                    Enhet.name,
+                    Arende.handlaggare_id,
+                    Person.chat_user_id,
+                    Arende.origin,
+                    Arende.opened_at,
+                )
+                .join(Enhet, Enhet.id == Arende.enhet_id)
+                .outerjoin(Person, Person.id == Arende.handlaggare_id)
+                .where(Arende.code == code)
+            )
+        ).first()
+        return CaseInfo(*row) if row else None
+
+    async def case_events(self, case_id: int) -> list[EventInfo]:
+        rows = await self.session.execute(
+            select(Handelse.type, Handelse.date, Handelse.source, Handelse.registered_by)
+            .where(Handelse.arende_id == case_id)
+            .order_by(Handelse.date, Handelse.id)
+        )
+        return [EventInfo(*row) for row in rows.all()]
+
+    async def _cancel_pending(self, frist_id: int) -> None:
+        await self.session.execute(
+            update(Notification)
+            .where(Notification.frist_id == frist_id, Notification.state == "pending")
+            .values(state="cancelled")
+        )
+
+    async def close_by_hand(
+        self, frist_id: int, status: str, day: date, by: str, now: datetime
+    ) -> bool:
+        """Close an open deadline by hand (no event): it stays closed when events are
+        re-derived, and its pending reminders are cancelled."""
+        result = await self.session.execute(
+            update(Frist)
+            .where(Frist.id == frist_id, Frist.status == "open")
+            .values(
+                status=status,
+                closed_on=day,
+                closing_handelse_id=None,
+                done_by=by,
+                done_at=now,
+                next_step_at=None,
+                updated_at=now,
+            )
+        )
+        if not result.rowcount:
+            return False
+        await self._cancel_pending(frist_id)
+        return True
+
+    async def extend_deadline(
+        self,
+        frist_id: int,
+        until: date,
+        reason: str,
+        decided_by: str,
+        level: str,
+        now: datetime,
+    ) -> bool:
+        """Record a decided extension; the ladder is planned again from the new last day."""
+        result = await self.session.execute(
+            update(Frist)
+            .where(Frist.id == frist_id, Frist.status == "open")
+            .values(
+                extended_to=until,
+                extension_reason=reason[:500],
+                extension_decided_by=decided_by[:40],
+                extension_level=level,
+                acknowledged_on=None,
+                next_step_at=now,
+                updated_at=now,
+            )
+        )
+        if not result.rowcount:
+            return False
+        await self._cancel_pending(frist_id)
+        return True
+
+    async def acknowledge(self, frist_id: int, day: date) -> None:
+        await self.session.execute(
+            update(Frist).where(Frist.id == frist_id).values(acknowledged_on=day)
+        )
+
+    async def reassign_case(
+        self, case_id: int, enhet_id: int, handlaggare_id: int, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(Arende)
+            .where(Arende.id == case_id)
+            .values(enhet_id=enhet_id, handlaggare_id=handlaggare_id)
+        )
+        await self.session.execute(
+            update(Frist)
+            .where(Frist.arende_id == case_id, Frist.status == "open")
+            .values(next_step_at=now)
+        )
+
+    async def counts(self, enhet_id: int | None, today: date, since: date) -> Counts:
+        is_open = Frist.status == "open"
+        done = and_(Frist.status == "done", Frist.closed_on >= since)
+        query = select(
+            func.count(case((is_open, 1))),
+            func.count(case((and_(is_open, _effective_day() < today), 1))),
+            func.count(case((and_(is_open, Frist.extended_to.is_not(None)), 1))),
+            func.count(case((done, 1))),
+            func.count(case((and_(done, Frist.closed_on > _effective_day()), 1))),
+        ).join(Arende, Arende.id == Frist.arende_id)
+        if enhet_id is not None:
+            query = query.where(Arende.enhet_id == enhet_id)
+        row = (await self.session.execute(query)).one()
+        return Counts(*row)
+
+    # ---- units and channels ---------------------------------------------------------------
+
+    async def unit_list(self) -> list[UnitInfo]:
+        units = (await self.session.execute(select(Enhet).order_by(Enhet.name))).scalars().all()
+        links = (await self.session.execute(select(EnhetChannel))).scalars().all()
+        channels: dict[int, list[str]] = {}
+        for link in links:
+            channels.setdefault(link.enhet_id, []).append(link.channel_id)
+        return [
+            UnitInfo(u.id, u.name, u.escalation_channel, tuple(sorted(channels.get(u.id, []))))
+            for u in units
+        ]
+
+    async def channel_unit(self, channel_id: str) -> int | None:
+        return (
+            await self.session.execute(
+                select(EnhetChannel.enhet_id).where(EnhetChannel.channel_id == channel_id)
+            )
+        ).scalar()
+
+    async def link_channel(self, channel_id: str, enhet_id: int | None) -> None:
+        await self.session.execute(
+            delete(EnhetChannel).where(EnhetChannel.channel_id == channel_id)
+        )
+        if enhet_id is not None:
+            self.session.add(EnhetChannel(enhet_id=enhet_id, channel_id=channel_id))
+            await self.session.flush()
+
+    # ---- processed requests ---------------------------------------------------------------
+
+    async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
+        """Remember `key`; False when it was already remembered (a retry or a replay)."""
+        await self.session.execute(
+            delete(ProcessedRequest).where(ProcessedRequest.created_at < now - keep)
+        )
+        dialect = self.session.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self.session.execute(
+            insert(ProcessedRequest)
+            .values(key=key[:80], created_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return (result.rowcount or 0) > 0

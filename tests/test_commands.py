@@ -1,0 +1,138 @@
+"""The /frister command language: forgiving Swedish, never an exception."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain import commands as c
+from bot.domain.roles import Role
+
+CODE = "K7QM-3XTP"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", c.Mine(14)),
+        ("   ", c.Mine(14)),
+        ("mina", c.Mine(14)),
+        ("30", c.Mine(30)),
+        ("vecka", c.Mine(7)),
+        ("VECKA", c.Mine(7)),
+        ("v", c.Mine(7)),
+        ("månad", c.Mine(30)),
+        ("försenade", c.Overdue()),
+        ("forsenade", c.Overdue()),
+        ("FÖRS", c.Overdue()),
+        ("sena", c.Overdue()),
+        ("team", c.Team()),
+        ("team visa", c.Team(show=True)),
+        ("Team Visa", c.Team(show=True)),
+        ("team Barn och unga Syd", c.Team(enhet="Barn och unga Syd")),
+        ("team visa Barn och unga Syd", c.Team(show=True, enhet="Barn och unga Syd")),
+        (f"ärende {CODE}", c.ShowCase(CODE)),
+        ("arende k7qm3xtp", c.ShowCase(CODE)),
+        ("ärende K7QM 3XTP", c.ShowCase(CODE)),
+        ("ärende ku7m-3xtp", c.Usage("arende", c.Problem.BAD_CODE)),
+        ("ärende ko7m-3xtp", c.ShowCase("K07M-3XTP")),  # o for 0
+        (CODE, c.ShowCase(CODE)),
+        ("k7qm–3xtp", c.ShowCase(CODE)),  # an en dash, as phones type it
+        ("ny", c.Register()),
+        ("registrera", c.Register()),
+        (f"klar {CODE}", c.MarkDone(CODE)),
+        (f"klar {CODE} förhandsbedömning", c.MarkDone(CODE, "förhandsbedömning")),
+        ("klar", c.Usage("klar")),
+        ("klar 123", c.Usage("klar", c.Problem.BAD_CODE)),
+        ("förläng", c.Extend()),
+        (f"förläng {CODE}", c.Extend(CODE)),
+        (f"forlang {CODE} utredning", c.Extend(CODE, "utredning")),
+        (
+            f"Förläng {CODE} utredning 2026-12-01 Särskilda skäl: komplettering  behövs",
+            c.Extend(CODE, "utredning", date(2026, 12, 1), "Särskilda skäl: komplettering  behövs"),
+        ),
+        (f"förläng {CODE} utredning 2026-13-01 x", c.Usage("forlang", c.Problem.BAD_DATE)),
+        ("frånvaro", c.Absence()),
+        ("franvaro av", c.Absence(clear=True)),
+        ("frånvaro 2026-07-01", c.Absence(date(2026, 7, 1), date(2026, 7, 1))),
+        (
+            "frånvaro 2026-07-01 2026-07-10 <@U0BO12345|bo>",
+            c.Absence(date(2026, 7, 1), date(2026, 7, 10), "U0BO12345"),
+        ),
+        (
+            "ledig 2026-07-01 2026-07-10 U0BO12345",
+            c.Absence(date(2026, 7, 1), date(2026, 7, 10), "U0BO12345"),
+        ),
+        ("frånvaro 2026-07-10 2026-07-01", c.Usage("franvaro", c.Problem.BAD_ORDER)),
+        ("frånvaro i morgon", c.Usage("franvaro", c.Problem.BAD_DATE)),
+        ("frånvaro 2026-07-01 2026-07-10 @bo", c.Usage("franvaro", c.Problem.BAD_USER)),
+        ("statistik", c.Statistics()),
+        ("stat Barn och unga Nord", c.Statistics("Barn och unga Nord")),
+        ("hjälp", c.Help()),
+        ("HJALP", c.Help()),
+        ("hj", c.Help()),
+        ("help", c.Help()),
+        ("?", c.Help()),
+        ("admin", c.AdminOverview()),
+        ("admin koppla Barn och unga Nord", c.AdminLink("Barn och unga Nord")),
+        ("admin koppla av", c.AdminLink(None)),
+        ("admin eskalering Barn och unga Nord", c.AdminEscalation("Barn och unga Nord")),
+        ("admin eskalering Barn och unga Nord av", c.AdminEscalation("Barn och unga Nord", True)),
+        (
+            "admin roll <@U0CHEF999> chef Barn och unga Nord",
+            c.AdminRole("U0CHEF999", Role.CHEF, "Barn och unga Nord"),
+        ),
+        ("admin roll <@U0CHEF999> 1:e", c.AdminRole("U0CHEF999", Role.FORSTE_SOCIALSEKRETERARE)),
+        ("admin roll <@U0CHEF999> kung", c.Usage("admin", c.Problem.BAD_ROLE)),
+        ("0", c.Usage("dagar", c.Problem.BAD_DAYS)),
+        ("400", c.Usage("dagar", c.Problem.BAD_DAYS)),
+    ],
+)
+def test_parse(text, expected):
+    assert c.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("försnade", "försenade"),
+        ("statstik", "statistik"),
+        ("hälp", "hjälp"),
+        ("frånvar0", "frånvaro"),
+        ("forläng2", "förläng"),
+    ],
+)
+def test_unknown_suggests_closest(text, suggestion):
+    parsed = c.parse(text)
+    assert isinstance(parsed, c.Unknown)
+    assert parsed.suggestion == suggestion
+
+
+def test_unknown_without_suggestion():
+    assert c.parse("xyzzyq") == c.Unknown("xyzzyq", None)
+
+
+def test_ambiguous_prefix_is_unknown():
+    parsed = c.parse("fö")  # försenade, förläng
+    assert isinstance(parsed, c.Unknown)
+
+
+KNOWN = sorted(c.ALIASES)
+WORDS = st.one_of(
+    st.sampled_from(KNOWN),
+    st.sampled_from([CODE, "2026-06-26", "2026-02-30", "<@U0BO12345|bo>", "av", "visa", "-"]),
+    st.text(max_size=12),
+)
+
+
+@given(st.text(max_size=300))
+def test_fuzz_never_raises(text):
+    assert isinstance(c.parse(text), c.Command)
+
+
+@given(st.lists(WORDS, max_size=8))
+def test_fuzz_words_never_raise(words):
+    assert isinstance(c.parse(" ".join(words)), c.Command)
