@@ -25,7 +25,9 @@ from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
 from bot.services.planner import Planner, SendingWindow
+from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
+from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
@@ -119,6 +121,24 @@ class App:
             self.settings.admin_channel,
             **kwargs,
         )
+
+    def watchdog(self) -> IntakeWatchdog:
+        every = self.settings.import_every_hours
+        return IntakeWatchdog(
+            self.unit_of_work,
+            self.calendar,
+            self.clock,
+            self.settings.tz,
+            WatchdogPolicy(
+                min_days=self.settings.watchdog_min_days,
+                min_expected=self.settings.watchdog_min_expected,
+                import_every=timedelta(hours=every) if every else None,
+            ),
+            self.settings.admin_channel,
+        )
+
+    def monthly_reports(self) -> MonthlyReports:
+        return MonthlyReports(self.unit_of_work, self.calendar, self.clock, self.settings.tz)
 
     def importer(self) -> CaseImporter:
         return CaseImporter(

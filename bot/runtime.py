@@ -40,6 +40,9 @@ class Runtime:
         self.web.router.add_get("/healthz", self.healthz)
         if bolt is not None and settings.mode == "http":
             self.web.router.add_post("/slack/events", self.slack_events)
+        self.watchdog = app.watchdog()
+        self.reports = app.monthly_reports()
+        self._delivering = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -52,14 +55,27 @@ class Runtime:
             log.exception("planning tick failed")
 
     async def deliver(self) -> None:
+        if self._delivering.locked():  # one delivery loop per process (the lease is per worker)
+            return
         try:
-            result = await self.delivery.run_once()
+            async with self._delivering:
+                result = await self.delivery.run_once()
             if result.sent or result.failed:
                 log.info(
                     "sent %s, failed %s, retrying %s", result.sent, result.failed, result.retried
                 )
         except Exception:  # rows stay claimed until their lease ends, then are retried
             log.exception("delivery failed")
+
+    async def oversight(self) -> None:
+        """Daily: the intake watchdog, and on the first working day the monthly reports."""
+        try:
+            silences = await self.watchdog.check()
+            if silences:
+                log.warning("intake silence in %s enhet(er)", len(silences))
+            await self.reports.post_if_due()
+        except Exception:  # tomorrow's run retries; alarms already planned are in the outbox
+            log.exception("oversight job failed")
 
     async def self_audit(self) -> None:
         health = await self.audit.check()
@@ -108,6 +124,9 @@ class Runtime:
             coalesce=True,
         )
         self.scheduler.add_job(self.self_audit, "interval", minutes=5, max_instances=1)
+        self.scheduler.add_job(
+            self.oversight, "cron", hour=9, minute=0, max_instances=1, coalesce=True
+        )
         self.scheduler.start()
         await self.start_web()
         if self.bolt is not None and settings.mode == "socket" and settings.slack_app_token:

@@ -133,3 +133,40 @@ async def test_report_command(settings, engine, clock, tmp_path):
     assert (forhand.due, forhand.kept, forhand.late) == (2, 1, 1)
     # Open on 30 June: both skyddsbedömningar (overdue: never marked done) and the utredning.
     assert report.workload == {"U0HANDL01": (3, 2)}
+
+
+async def test_monthly_report_posted_on_first_working_day(settings, engine, clock):
+    from zoneinfo import ZoneInfo
+
+    from bot.services.report_poster import first_working_day
+    from tests.factories import set_escalation_channel
+
+    sthlm = ZoneInfo("Europe/Stockholm")
+    app = App(settings, clock=clock, engine_override=engine)
+    clock.set(datetime(2026, 7, 20, 9, 0, tzinfo=sthlm))
+    await import_rows(app, ("IFO 1", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 7, 1)))
+    await set_escalation_channel(engine, "Nord", "C0ESKALER")
+    reports = app.monthly_reports()
+    # 1 August 2026 is a Saturday: the first working day is Monday 3 August.
+    assert first_working_day(date(2026, 8, 1), app.calendar) == date(2026, 8, 3)
+    clock.set(datetime(2026, 7, 31, 9, 0, tzinfo=sthlm))
+    assert await reports.post_if_due() == 0
+    clock.set(datetime(2026, 8, 3, 9, 0, tzinfo=sthlm))
+    assert await reports.post_if_due() == 1
+    assert await reports.post_if_due() == 0  # once per enhet and month
+    async with app.unit_of_work() as store:
+        assert await store.has_step("rapport:1:2026-07")
+    from sqlalchemy import select
+
+    from storage.database import session_factory, transaction
+    from storage.models import Notification
+
+    async with transaction(session_factory(engine)) as session:
+        (row,) = (
+            (await session.execute(select(Notification).where(Notification.step.startswith("rap"))))
+            .scalars()
+            .all()
+        )
+    assert row.recipient == "channel:C0ESKALER"
+    assert "Egenkontroll Nord, 2026-07" in row.payload
+    assert "Förhandsbedömningar inom 14 dagar: 0 av 1 i tid" in row.payload
