@@ -132,6 +132,17 @@ async def _chat(app: App, slack: SlackStandIn, out, ask) -> None:
         await chat.prompt(ask)
 
 
+async def _print_report(app: App, today: date, out) -> None:
+    """The egenkontroll of the simulated period, as `frister report --format md` prints it."""
+    from bot.services.reports import build_report, to_markdown
+
+    month = today.replace(day=1) - timedelta(days=1)
+    async with app.unit_of_work() as store:
+        rows = await store.report_rows(NORD)
+        events = await store.investigation_events(NORD)
+    print(to_markdown(build_report(NORD, rows, month.replace(day=1), today, events)), file=out)
+
+
 async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = True) -> Counter:
     tz = settings.tz
     start = datetime.now(tz).replace(hour=7, minute=0, second=0, microsecond=0)
@@ -214,6 +225,7 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
                 clock.advance(timedelta(minutes=30))
                 delivered = await delivery.run_once()
                 counts["sent"] += delivered.sent
+            await _print_report(app, local_today(clock, tz), out)
             if chat:
                 slack.on_post = lambda post: print(_render(post, clock.now(), tz) + "\n", file=out)
                 await _chat(app, slack, out, ask)
