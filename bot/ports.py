@@ -121,4 +121,6 @@ class CaseStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    def __call__(self) -> AbstractAsyncContextManager[CaseStore]: ...
+    def __call__(self, readonly: bool = False) -> AbstractAsyncContextManager[CaseStore]:
+        """One transaction; `readonly` work must not write (it may run beside a writer)."""
+        ...

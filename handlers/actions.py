@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.chat import Caller
+from handlers.replay import seen
 from handlers.reply import show
 
 ACTIONS = (
@@ -22,8 +23,10 @@ ACTIONS = (
 def register(app: AsyncApp, services) -> None:
     chat = services.chat
 
-    async def pressed(ack, body, action, respond, client) -> None:
+    async def pressed(ack, body, action, respond, client, request) -> None:
         await ack()
+        if await seen(services, request, body):
+            return
         caller = Caller(body["user"]["id"], (body.get("channel") or {}).get("id"))
         answer = await chat.button(caller, action["action_id"], str(action.get("value") or ""))
         await show(

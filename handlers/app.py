@@ -4,8 +4,6 @@ middleware; a replayed request or a retried event is then recognised here and ch
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -14,25 +12,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import actions, commands, events, views
+from handlers.replay import acks_first, request_key
 
 log = logging.getLogger("frister.slack")
 BOLT_LOGGER = "frister.slack.bolt"
 # Their DEBUG logs print request bodies, which may hold what people typed: never below INFO.
 QUIET_LOGGERS = ("slack_bolt", "slack_sdk", BOLT_LOGGER)
-
-
-def request_key(request: AsyncBoltRequest, body: dict) -> str | None:
-    """What identifies a delivery from Slack: the event id of an event (Slack retries keep it),
-    else a digest of the whole signed body (every command and interaction has its own
-    trigger_id, so only a replay has the same body)."""
-    kind = body.get("type")
-    if kind in ("url_verification",) or body.get("ssl_check"):
-        return None
-    if kind == "event_callback" and body.get("event_id"):
-        return f"event:{body['event_id']}"
-    # HTTP mode: the signed raw body. Socket Mode hands Bolt the parsed payload only.
-    raw = request.raw_body or json.dumps(body, sort_keys=True, ensure_ascii=False)
-    return "req:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def build(
@@ -55,6 +40,8 @@ def build(
     )
 
     async def once_only(req: AsyncBoltRequest, body: dict, next) -> BoltResponse:
+        if acks_first(body):
+            return await next()  # commands and buttons: checked after their ack (seen())
         key = request_key(req, body)
         if key is not None and not await services.chat.remember(key):
             log.info("a replayed request or retried event was ignored")

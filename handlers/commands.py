@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.chat import Caller
+from handlers.replay import seen
 from handlers.reply import show
 
 COMMAND = "/frister"
@@ -19,8 +20,10 @@ def register(app: AsyncApp, services) -> None:
     chat = services.chat
 
     @app.command(COMMAND)
-    async def frister(ack, command, respond, client) -> None:
+    async def frister(ack, command, respond, client, request, body) -> None:
         await ack()
+        if await seen(services, request, body):
+            return
         caller = Caller(command["user_id"], command.get("channel_id"))
         answer = await chat.command(caller, unescape(command.get("text") or ""))
         await show(

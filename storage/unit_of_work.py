@@ -22,8 +22,17 @@ class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore, SqlReportStore, SqlC
 class SqlUnitOfWork:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self.factory = factory
+        engine = factory.kw["bind"]
+        # Read-only work on SQLite starts a deferred transaction (see storage.database), so
+        # answering a question never waits for, or holds up, the single writer.
+        self.readonly_factory = async_sessionmaker(
+            engine.execution_options(frister_readonly=True),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[SqlStore]:
-        async with transaction(self.factory) as session:
+    async def __call__(self, readonly: bool = False) -> AsyncIterator[SqlStore]:
+        factory = self.readonly_factory if readonly else self.factory
+        async with transaction(factory) as session:
             yield SqlStore(session)

@@ -228,6 +228,36 @@ def mention(chat_user_id: str | None) -> str:
 # ---- the service --------------------------------------------------------------------------
 
 
+READ_ONLY = (
+    cmd.Mine,
+    cmd.Overdue,
+    cmd.Team,
+    cmd.ShowCase,
+    cmd.Statistics,
+    cmd.Help,
+    cmd.Usage,
+    cmd.Unknown,
+    cmd.AdminOverview,
+)
+
+
+class _AuditLater:
+    """A store for read-only work: audit rows are collected, to be written afterwards."""
+
+    def __init__(self, store, audits: list[tuple]) -> None:
+        self._store = store
+        self._audits = audits
+
+    async def audit(self, actor, action, code, detail, _now) -> None:
+        self._audits.append((actor, action, code, detail or {}))
+
+    async def audit_many(self, entries, _now) -> None:
+        self._audits.extend(entries)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
 class ChatService:
     def __init__(
         self,
@@ -353,12 +383,26 @@ class ChatService:
         if find_identifiers(text or ""):
             return _answer(identifier_refusal())
         parsed = cmd.parse(text)
-        async with self.unit_of_work() as store:
+        handler = getattr(self, f"_do_{type(parsed).__name__.lower()}")
+        if not isinstance(parsed, READ_ONLY):
+            async with self.unit_of_work() as store:
+                me = await store.staff_by_chat_id(caller.user_id)
+                if me is None or not me.active:
+                    return await self.stranger(store, caller.user_id, "command")
+                return await handler(store, caller, me, parsed)
+        # Questions read in a read-only transaction; a refusal's audit row is written after it.
+        audits: list[tuple] = []
+        async with self.unit_of_work(readonly=True) as store:
+            reader = _AuditLater(store, audits)
             me = await store.staff_by_chat_id(caller.user_id)
             if me is None or not me.active:
-                return await self.stranger(store, caller.user_id, "command")
-            handler = getattr(self, f"_do_{type(parsed).__name__.lower()}")
-            return await handler(store, caller, me, parsed)
+                answer = await self.stranger(reader, caller.user_id, "command")
+            else:
+                answer = await handler(reader, caller, me, parsed)
+        if audits:
+            async with self.unit_of_work() as store:
+                await store.audit_many(audits, self.clock.now())
+        return answer
 
     async def _do_mine(self, store, caller: Caller, me: StaffInfo, c: cmd.Mine) -> Answer:
         if not allowed(self.actor(me), Action.MY_DEADLINES):
