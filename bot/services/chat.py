@@ -488,15 +488,25 @@ class ChatService:
             )
         )
 
-    async def _do_team(self, store, caller: Caller, me: StaffInfo, c: cmd.Team) -> Answer:
-        actor = self.actor(me)
-        unit_id, unit_name, found = await self._unit(store, c.enhet)
+    async def _unit_allowed(
+        self, store, me: StaffInfo, enhet: str | None, action: Action
+    ) -> tuple[int | None, str | None] | Answer:
+        """The enhet a team question is about (the caller's own unless a socialchef asks for
+        all), or the answer refusing it."""
+        unit_id, unit_name, found = await self._unit(store, enhet)
         if not found:
-            return await self._unknown_unit(store, c.enhet or "")
-        if unit_id is None and actor.role is not Role.SOCIALCHEF:
+            return await self._unknown_unit(store, enhet or "")
+        if unit_id is None and me.role != Role.SOCIALCHEF.value:
             unit_id, unit_name = me.enhet_id, me.enhet
-        if not allowed(actor, Action.TEAM, Target(unit_id)):
-            return await self.refuse(store, me, Action.TEAM)
+        if not allowed(self.actor(me), action, Target(unit_id)):
+            return await self.refuse(store, me, action)
+        return unit_id, unit_name
+
+    async def _do_team(self, store, caller: Caller, me: StaffInfo, c: cmd.Team) -> Answer:
+        unit = await self._unit_allowed(store, me, c.enhet, Action.TEAM)
+        if isinstance(unit, Answer):
+            return unit
+        unit_id, unit_name = unit
         today = self.today()
         items = await store.deadline_items(enhet_id=unit_id)
         counts = await store.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
@@ -962,14 +972,10 @@ class ChatService:
     async def _do_statistics(
         self, store, caller: Caller, me: StaffInfo, c: cmd.Statistics
     ) -> Answer:
-        actor = self.actor(me)
-        unit_id, unit_name, found = await self._unit(store, c.enhet)
-        if not found:
-            return await self._unknown_unit(store, c.enhet or "")
-        if unit_id is None and actor.role is not Role.SOCIALCHEF:
-            unit_id, unit_name = me.enhet_id, me.enhet
-        if not allowed(actor, Action.STATISTICS, Target(unit_id)):
-            return await self.refuse(store, me, Action.STATISTICS)
+        unit = await self._unit_allowed(store, me, c.enhet, Action.STATISTICS)
+        if isinstance(unit, Answer):
+            return unit
+        unit_id, unit_name = unit
         today = self.today()
         counts = await store.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
         title = _("Statistics, {unit}").format(unit=unit_name or _("all units"))
