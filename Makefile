@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint serve catalog clean
+.PHONY: demo test lint serve catalog clean bench bench-planning bench-apscheduler bench-delivery \
+	bench-import bench-serve bench-replicas
 
 $(BIN)/frister: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,32 @@ catalog: $(BIN)/frister
 		-o bot/locale/frister.pot bot handlers storage
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i bot/locale/frister.pot \
 		-d bot/locale -D frister
+
+# Benchmarks (benchmarks/README.md): each prints its figures; `make bench` runs them all
+# (about 20 minutes on 2 cores; PostgreSQL at FRISTER_BENCH_DATABASE_URL or the test URL).
+$(VENV)/.bench: $(BIN)/frister
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: bench-planning bench-apscheduler bench-delivery bench-import bench-serve bench-replicas
+
+bench-planning: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.planning
+
+bench-apscheduler: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.versus_apscheduler
+
+bench-delivery: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.delivery
+
+bench-import: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.importing
+
+bench-serve: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.serve_memory
+
+bench-replicas: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.replicas
 
 clean:
 	rm -rf $(VENV) frister.db .pytest_cache .hypothesis

@@ -189,7 +189,10 @@ class SqlCaseStore:
         for batch in _chunks(set(codes)):
             rows = await self.session.execute(
                 select(
-                    Arende.id, Arende.code, Arende.fingerprint, Arende.enhet_id,
+                    Arende.id,
+                    Arende.code,
+                    Arende.fingerprint,
+                    Arende.enhet_id,
                     Arende.handlaggare_id,
                 ).where(Arende.code.in_(batch))
             )

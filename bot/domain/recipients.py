@@ -58,13 +58,14 @@ class Directory:
         self.by_id = {member.id: member for member in staff}
         self.escalation_channels = escalation_channels
         self.admin_channel = admin_channel
+        # (enhet, role) -> members, in the order of `by_id`: resolving a rung is then a look-up,
+        # not a scan of all the staff (it runs for every due rung of every deadline planned).
+        self._by_unit_role: dict[tuple[int | None, Role], list[StaffMember]] = {}
+        for member in self.by_id.values():
+            self._by_unit_role.setdefault((member.enhet_id, member.role), []).append(member)
 
     def _in_unit(self, enhet_id: int, role: Role, day: date) -> list[StaffMember]:
-        return [
-            m
-            for m in self.by_id.values()
-            if m.enhet_id == enhet_id and m.role is role and m.available_on(day)
-        ]
+        return [m for m in self._by_unit_role.get((enhet_id, role), ()) if m.available_on(day)]
 
     def _channel(self, enhet_id: int, reason: str) -> list[Recipient]:
         channel = self.escalation_channels.get(enhet_id) or self.admin_channel
