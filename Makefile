@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: demo test lint serve catalog clean bench bench-planning bench-apscheduler bench-delivery \
-	bench-import bench-serve bench-replicas
+	bench-import bench-serve bench-replicas bench-slash
 
 $(BIN)/frister: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +39,17 @@ $(VENV)/.bench: $(BIN)/frister
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: bench-planning bench-apscheduler bench-delivery bench-import bench-serve bench-replicas
+bench: bench-planning bench-apscheduler bench-slash bench-delivery bench-import bench-serve \
+	bench-replicas
 
 bench-planning: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.planning
 
 bench-apscheduler: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.versus_apscheduler
+
+bench-slash: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.slash_commands
 
 bench-delivery: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.delivery
