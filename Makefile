@@ -34,7 +34,7 @@ catalog: $(BIN)/frister
 		-d bot/locale -D frister
 
 # Benchmarks (benchmarks/README.md): each prints its figures; `make bench` runs them all
-# (about 20 minutes on 2 cores; PostgreSQL at FRISTER_BENCH_DATABASE_URL or the test URL).
+# (about 30 minutes on 2 cores; PostgreSQL at FRISTER_BENCH_DATABASE_URL or the test URL).
 $(VENV)/.bench: $(BIN)/frister
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@

@@ -43,7 +43,7 @@ class DeliveryPolicy:
     max_attempts: int = 8
     base_backoff: float = 5.0  # seconds; doubles per attempt, with jitter
     max_backoff: float = 1800.0
-    pace: float = 1.0  # seconds between two messages to one channel
+    pace: float = 1.05  # seconds between two messages to one channel (Slack: about 1/s)
     digest: bool = False  # one message per person and round instead of one per item
 
 
