@@ -54,6 +54,7 @@ from bot.clock import FixedClock
 from bot.standin import Fault, SlackStandIn
 from storage.database import create_engine, session_factory, transaction, upgrade
 from storage.models import Notification, RuntimeState
+from tests.clockshim import write_shim
 from tests.conftest import TEST_KEY
 from tests.factories import add_person, import_rows, set_escalation_channel
 
@@ -70,25 +71,6 @@ UNITS = {  # enhet -> (handläggare, chef); one DM channel each, so no per-chann
 }
 HEALTH_LINE = re.compile(r"health on http://([\d.]+):(\d+)/healthz")
 
-SHIM = '''\
-"""Test clock for tests/test_crash.py: SystemClock runs from TEST_CLOCK_START."""
-import os
-
-_spec = os.environ.get("TEST_CLOCK_START")
-if _spec:
-    import time
-    from datetime import datetime, timedelta
-
-    import bot.clock
-
-    _start_text, _anchor_text = _spec.split("@")
-    _start, _anchor = datetime.fromisoformat(_start_text), float(_anchor_text)
-
-    def _now(self):
-        return _start + timedelta(seconds=time.time() - _anchor)
-
-    bot.clock.SystemClock.now = _now
-'''
 
 
 # ---- the test clock and the subprocess ---------------------------------------------------------
@@ -251,7 +233,7 @@ async def slack():
 def shim(tmp_path) -> Path:
     folder = tmp_path / "shim"
     folder.mkdir()
-    (folder / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
+    write_shim(folder)
     return folder
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import func, insert, make_url, select, text
 from bot.standin import SlackStandIn
 from storage.database import create_engine, upgrade
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
+from tests.clockshim import write_shim
 from tests.conftest import POSTGRES_URL, TEST_KEY
 
 pytestmark = [
@@ -61,25 +62,6 @@ PEOPLE = 500
 REPLICAS = 3
 WAIT = 120.0  # seconds: the bound of every wait for the whole delivery
 
-SHIM = '''\
-"""Test clock for tests/test_replicas.py: SystemClock runs from TEST_CLOCK_START."""
-import os
-
-_spec = os.environ.get("TEST_CLOCK_START")
-if _spec:
-    import time
-    from datetime import datetime, timedelta
-
-    import bot.clock
-
-    _start_text, _anchor_text = _spec.split("@")
-    _start, _anchor = datetime.fromisoformat(_start_text), float(_anchor_text)
-
-    def _now(self):
-        return _start + timedelta(seconds=time.time() - _anchor)
-
-    bot.clock.SystemClock.now = _now
-'''
 
 
 def user_of(i: int) -> str:
@@ -140,7 +122,7 @@ class Fleet:
     def start(self, count: int, lease_seconds: int) -> list[Replica]:
         shim = self.folder / "shim"
         shim.mkdir(exist_ok=True)
-        (shim / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
+        write_shim(shim)
         anchor = time.time()
         for i in range(count):
             env = {k: v for k, v in os.environ.items() if not k.startswith(("FRISTER_", "SLACK_"))}
