@@ -163,8 +163,8 @@ async def timing(backend: str, n: int) -> dict:
             for i, last_day in days.items()
         }
         start = time.perf_counter()
-        async with before.unit_of_work() as case_store:
-            await case_store.apply_deadline_changes(changes, SCHEDULED_AT)
+        async with before.unit_of_work() as uow:
+            await uow.cases.apply_deadline_changes(changes, SCHEDULED_AT)
         laddered = await before.planner().tick()
         frister_schedule = time.perf_counter() - start
 
@@ -173,8 +173,8 @@ async def timing(backend: str, n: int) -> dict:
         due = []
         for _ in range(20):
             start = time.perf_counter()
-            async with app.unit_of_work() as outbox:
-                due = await outbox.fristar_to_plan(NOW, 500)
+            async with app.unit_of_work() as uow:
+                due = await uow.outbox.fristar_to_plan(NOW, 500)
             frister_find.append(time.perf_counter() - start)
         start = time.perf_counter()
         planned = await app.planner().tick()

@@ -19,7 +19,7 @@ from bot.domain.ladder import SendingTime
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
-from bot.messaging import Messenger
+from bot.ports.messenger import Messenger
 from bot.services.chat import ChatService
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter

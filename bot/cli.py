@@ -407,8 +407,8 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
             await app.prepare_database()
             audit = SelfAudit(app.unit_of_work, app.clock, timedelta(seconds=settings.tick_seconds))
             health = await audit.check()
-            async with app.unit_of_work() as store:
-                failed = await store.failed_notifications(limit=20)
+            async with app.unit_of_work() as uow:
+                failed = await uow.outbox.failed_notifications(limit=20)
             return health, failed
         finally:
             await app.close()
@@ -456,12 +456,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     async def run():
         try:
             await app.prepare_database()
-            async with app.unit_of_work() as store:
-                names = [args.enhet] if args.enhet else await store.unit_names()
+            async with app.unit_of_work() as uow:
+                names = [args.enhet] if args.enhet else await uow.reports.unit_names()
                 data = {
                     name: (
-                        await store.report_rows(name),
-                        await store.investigation_events(name),
+                        await uow.reports.report_rows(name),
+                        await uow.reports.investigation_events(name),
                     )
                     for name in names
                 }
@@ -512,10 +512,10 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     async def run():
         try:
             await app.prepare_database()
-            async with app.unit_of_work() as store:
+            async with app.unit_of_work() as uow:
                 if args.audit_command == "head":
-                    return await store.audit_head()
-                records = [record async for record in store.audit_records()]
+                    return await uow.audit.head()
+                records = [record async for record in uow.audit.records()]
             return verify(records)
         finally:
             await app.close()

@@ -21,8 +21,9 @@ from bot.clock import FixedClock, local_today
 from bot.config import Settings
 from bot.formatting import long_date
 from bot.i18n import _
-from bot.ports import StaffRecord
+from bot.ports.cases import StaffRecord
 from bot.services.delivery import DeliveryPolicy
+from bot.services.staff import store_staff
 from bot.standin import Post, SlackStandIn
 
 DAYS = 60
@@ -137,9 +138,9 @@ async def _print_report(app: App, today: date, out) -> None:
     from bot.services.reports import build_report, to_markdown
 
     month = today.replace(day=1) - timedelta(days=1)
-    async with app.unit_of_work() as store:
-        rows = await store.report_rows(NORD)
-        events = await store.investigation_events(NORD)
+    async with app.unit_of_work() as uow:
+        rows = await uow.reports.report_rows(NORD)
+        events = await uow.reports.investigation_events(NORD)
     print(to_markdown(build_report(NORD, rows, month.replace(day=1), today, events)), file=out)
 
 
@@ -177,12 +178,13 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
         try:
             await app.prepare_database()
             today = local_today(clock, tz)
-            async with app.unit_of_work() as store:
-                await store.upsert_staff(
+            async with app.unit_of_work() as uow:
+                await store_staff(
+                    uow,
                     [StaffRecord(chat_id, role, unit) for chat_id, role, unit, _name in STAFF],
                     clock.now(),
                 )
-                await store.set_escalation_channel(NORD, ESCALATION_CHANNEL, clock.now())
+                await uow.cases.set_escalation_channel(NORD, ESCALATION_CHANNEL, clock.now())
             for offset in range(days):
                 day = today + timedelta(days=offset)
                 clock.set(datetime.combine(day, time(8, 0), tz))
@@ -192,8 +194,9 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
                     if when == offset
                 ]
                 if offset == 15:  # Anna is away for a week; Bo stands in for her
-                    async with app.unit_of_work() as store:
-                        await store.upsert_staff(
+                    async with app.unit_of_work() as uow:
+                        await store_staff(
+                            uow,
                             [
                                 StaffRecord(
                                     "U0DEMOANNA",

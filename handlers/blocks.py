@@ -1,4 +1,4 @@
-"""Block Kit for the chat interface: answers, modals (bot.forms) and the home tab.
+"""Block Kit for the chat interface: answers, modals (bot.domain.forms) and the home tab.
 
 Messages go through handlers.messenger.render_blocks (Slack's limits, escaping); afterwards the
 mentions the services wrote (`<@U…>`, `<#C…>`) are turned back into Slack mentions, since
@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from bot.forms import Form, FormField, Values
-from bot.messaging import Message
+from bot.domain.forms import Form, FormField, Values
+from bot.domain.messages import Message
 from handlers.messenger import render_blocks, render_text, truncate
 
 MAX_VIEW_BLOCKS = 100

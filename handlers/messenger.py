@@ -31,14 +31,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.messaging import (
-    PERMANENT_ERRORS,
-    DeliveryError,
-    Message,
-    PermanentFailure,
-    RateLimited,
-    TransientFailure,
-)
+from bot.domain.messages import Message
+from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 
 METADATA_EVENT_TYPE = "frister_notification"
 
@@ -49,6 +43,28 @@ RATE_LIMIT_ERRORS = frozenset({"ratelimited", "rate_limited"})
 # possible some aspect of the operation succeeded"; Frister treats them as not delivered.)
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+# Slack Web API errors that no retry will mend: a person must act.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "cannot_dm_bot",
+        "user_disabled",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+    }
 )
 
 

@@ -17,9 +17,10 @@ AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
 
 
 class SqlAuditStore:
-    session: AsyncSession
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-    async def audit(
+    async def append(
         self,
         actor: str,
         action: str,
@@ -28,9 +29,9 @@ class SqlAuditStore:
         now: datetime,
     ) -> None:
         """Append one audit row to the chain (inside the caller's transaction)."""
-        await self.audit_many([(actor, action, code, detail or {})], now)
+        await self.append_many([(actor, action, code, detail or {})], now)
 
-    async def audit_many(
+    async def append_many(
         self, entries: list[tuple[str, str, str | None, dict]], now: datetime
     ) -> None:
         if not entries:
@@ -65,7 +66,7 @@ class SqlAuditStore:
         for start in range(0, len(rows), 1000):
             await self.session.execute(AuditEvent.__table__.insert(), rows[start : start + 1000])
 
-    async def audit_records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:
+    async def records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:
         """Every audit row in sequence order, read in batches."""
         after = 0
         while True:
@@ -96,7 +97,7 @@ class SqlAuditStore:
                 )
             after = rows[-1].seq
 
-    async def audit_head(self) -> tuple[int, str]:
+    async def head(self) -> tuple[int, str]:
         row = (
             await self.session.execute(
                 select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -104,5 +105,5 @@ class SqlAuditStore:
         ).first()
         return (row.seq, row.hash) if row else (0, GENESIS)
 
-    async def audit_count(self) -> int:
+    async def count(self) -> int:
         return (await self.session.execute(select(func.count()).select_from(AuditEvent))).scalar()

@@ -1,4 +1,4 @@
-"""SQL behind the chat service (bot/chatstore.py): staff, deadline lists, hand-made changes,
+"""SQL behind the chat service (bot/ports/chat.py): staff, deadline lists, hand-made changes,
 channel links and the memory of processed requests."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chatstore import CaseInfo, Counts, DeadlineItem, EventInfo, StaffInfo, UnitInfo
+from bot.ports.chat import CaseInfo, Counts, DeadlineItem, EventInfo, StaffInfo, UnitInfo
 from storage.models import (
     Arende,
     Enhet,
@@ -45,7 +45,8 @@ def _staff(person: Person, enhet: str | None) -> StaffInfo:
 
 
 class SqlChatStore:
-    session: AsyncSession
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     # ---- staff ----------------------------------------------------------------------------
 

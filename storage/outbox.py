@@ -12,19 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.recipients import StaffMember
 from bot.domain.roles import Role
-from bot.outbox import (
+from bot.ports.outbox import (
     Claimed,
     NewNotification,
+    NoticeContext,
     OutboxStats,
     PlanningItem,
 )
-from bot.services.notices import NoticeContext
 from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
 from storage.repositories import _chunks
 
 
 class SqlOutboxStore:
-    session: AsyncSession
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     # ---- planning -------------------------------------------------------------------------
 

@@ -6,12 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadlines import CaseEvent
-from bot.services.reports import ReportRow
+from bot.ports.reports import ReportRow
 from storage.models import Arende, Enhet, Frist, Handelse, Person
 
 
 class SqlReportStore:
-    session: AsyncSession
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def report_rows(self, enhet: str | None = None) -> list[ReportRow]:
         query = (

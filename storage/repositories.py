@@ -16,7 +16,7 @@ from bot.domain.deadlines import (
     Status,
     StoredDeadline,
 )
-from bot.ports import CaseRecord, DeadlineView, NewEvent, StaffRecord
+from bot.ports.cases import CaseRecord, DeadlineView, NewEvent, StaffRecord
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
@@ -147,27 +147,6 @@ class SqlCaseStore:
             person.substitute_id = substitute.id if substitute else None
             changed.append(person.id)
         await self.session.flush()
-        await self.audit_many(
-            [
-                (
-                    "system",
-                    "personal_andrad",
-                    None,
-                    {
-                        "chatt_id": r.chat_user_id,
-                        "roll": r.role,
-                        "enhet": r.enhet,
-                        "aktiv": r.active,
-                        "franvaro": [str(r.absent_from), str(r.absent_to)]
-                        if r.absent_from
-                        else None,
-                        "ersattare": r.substitute,
-                    },
-                )
-                for r in records
-            ],
-            now,
-        )
         await self.session.execute(
             update(Frist)
             .where(

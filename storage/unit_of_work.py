@@ -1,4 +1,4 @@
-"""The CaseStore port's transaction boundary: one session, committed or rolled back as a whole."""
+"""The UnitOfWork port over SQL: one session, committed or rolled back as a whole."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.ports.unit_of_work import Stores
 from storage.audit import SqlAuditStore
 from storage.chat import SqlChatStore
 from storage.database import transaction
@@ -15,8 +16,15 @@ from storage.reports import SqlReportStore
 from storage.repositories import SqlCaseStore
 
 
-class SqlStore(SqlCaseStore, SqlOutboxStore, SqlAuditStore, SqlReportStore, SqlChatStore):
+def sql_stores(session: AsyncSession) -> Stores:
     """Every repository on one session (one transaction)."""
+    return Stores(
+        cases=SqlCaseStore(session),
+        outbox=SqlOutboxStore(session),
+        chat=SqlChatStore(session),
+        audit=SqlAuditStore(session),
+        reports=SqlReportStore(session),
+    )
 
 
 class SqlUnitOfWork:
@@ -32,7 +40,7 @@ class SqlUnitOfWork:
         )
 
     @asynccontextmanager
-    async def __call__(self, readonly: bool = False) -> AsyncIterator[SqlStore]:
+    async def __call__(self, readonly: bool = False) -> AsyncIterator[Stores]:
         factory = self.readonly_factory if readonly else self.factory
         async with transaction(factory) as session:
-            yield SqlStore(session)
+            yield sql_stores(session)

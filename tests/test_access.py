@@ -109,10 +109,10 @@ async def _world(app, engine, role: Role, scope: str) -> dict[str, int]:
     ]
     await import_rows(app, *rows)
     frist = {}
-    async with app.unit_of_work() as store:
+    async with app.unit_of_work() as uow:
         for name in CASES:
-            case = await store.case_info(code_of(f"{scope}-{name}"))
-            items = await store.deadline_items(case_ids=[case.id])
+            case = await uow.chat.case_info(code_of(f"{scope}-{name}"))
+            items = await uow.chat.deadline_items(case_ids=[case.id])
             chosen = [i for i in items if i.rule_id == "utredning"] or items
             frist[name] = chosen[0].frist_id
     return frist

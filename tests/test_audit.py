@@ -22,8 +22,8 @@ def app(settings, engine, clock) -> App:
 
 
 async def _verify(app):
-    async with app.unit_of_work() as store:
-        return verify([record async for record in store.audit_records()])
+    async with app.unit_of_work() as uow:
+        return verify([record async for record in uow.audit.records()])
 
 
 async def test_import_is_audited(app):
@@ -32,8 +32,8 @@ async def test_import_is_audited(app):
         ("IFO 1", NORD, "U0AAA0001", "anmalan_inkom", date(2026, 6, 12)),
         ("IFO 1", NORD, "U0AAA0001", "utredning_inledd", date(2026, 6, 20)),
     )
-    async with app.unit_of_work() as store:
-        records = [record async for record in store.audit_records()]
+    async with app.unit_of_work() as uow:
+        records = [record async for record in uow.audit.records()]
     actions = [(r.action, r.arende_code) for r in records]
     assert ("handelse_registrerad", code_of("IFO 1")) in actions
     assert ("frist_done", code_of("IFO 1")) not in actions  # both events in one import
@@ -44,19 +44,19 @@ async def test_import_is_audited(app):
 
 
 async def test_chain_links(app):
-    async with app.unit_of_work() as store:
+    async with app.unit_of_work() as uow:
         for number in range(5):
-            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+            await uow.audit.append("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
     result = await _verify(app)
     assert result.ok and result.checked == 5
-    async with app.unit_of_work() as store:
-        assert (await store.audit_head()) == (5, result.head)
+    async with app.unit_of_work() as uow:
+        assert (await uow.audit.head()) == (5, result.head)
 
 
 async def test_concurrent_appends_do_not_fork(app):
     async def append(number: int) -> None:
-        async with app.unit_of_work() as store:
-            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+        async with app.unit_of_work() as uow:
+            await uow.audit.append("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
 
     await asyncio.gather(*(append(n) for n in range(20)))
     result = await _verify(app)
@@ -64,9 +64,9 @@ async def test_concurrent_appends_do_not_fork(app):
 
 
 async def test_tampering_named(app, engine):
-    async with app.unit_of_work() as store:
+    async with app.unit_of_work() as uow:
         for number in range(4):
-            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+            await uow.audit.append("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
     if engine.dialect.name == "postgresql":
         with pytest.raises(DBAPIError):
             async with engine.begin() as connection:
@@ -85,9 +85,9 @@ async def test_tampering_named(app, engine):
 
 
 async def test_deleted_row_named(app, engine):
-    async with app.unit_of_work() as store:
+    async with app.unit_of_work() as uow:
         for number in range(4):
-            await store.audit("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+            await uow.audit.append("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
     if engine.dialect.name == "postgresql":  # the trigger refuses it; the chain stays whole
         with pytest.raises(DBAPIError):
             async with engine.begin() as connection:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from sqlalchemy import insert, select, text
 
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.messaging import Message
+from bot.domain.messages import Message
 from bot.services.delivery import Delivery, DeliveryPolicy, DeliveryResult
 from bot.standin import Post, SlackStandIn
 from handlers.messenger import SlackMessenger, make_client
@@ -396,17 +397,17 @@ async def test_killed_worker_rows_sent_after_lease(engine, settings, clock, slac
 
 
 class ClaimThenHang:
-    """A store whose claim takes the rows and then hangs before the transaction commits."""
+    """An outbox store whose claim takes the rows and then hangs before the commit."""
 
-    def __init__(self, store, reached: asyncio.Event) -> None:
-        self.store = store
+    def __init__(self, outbox, reached: asyncio.Event) -> None:
+        self.outbox = outbox
         self.reached = reached
 
     def __getattr__(self, name: str):
-        return getattr(self.store, name)
+        return getattr(self.outbox, name)
 
     async def claim(self, *args, **kwargs):
-        await self.store.claim(*args, **kwargs)
+        await self.outbox.claim(*args, **kwargs)
         self.reached.set()
         await asyncio.Future()  # hangs until the task is cancelled
 
@@ -426,8 +427,8 @@ async def test_worker_killed_inside_its_claim_leaves_nothing_stranded(
 
         @contextlib.asynccontextmanager
         async def hanging_unit_of_work():
-            async with unit_of_work() as store:
-                yield ClaimThenHang(store, reached)
+            async with unit_of_work() as uow:
+                yield dataclasses.replace(uow, outbox=ClaimThenHang(uow.outbox, reached))
 
         victim.delivery.unit_of_work = hanging_unit_of_work
         victim_task = asyncio.create_task(victim.delivery.run_once())

@@ -72,7 +72,6 @@ UNITS = {  # enhet -> (handläggare, chef); one DM channel each, so no per-chann
 HEALTH_LINE = re.compile(r"health on http://([\d.]+):(\d+)/healthz")
 
 
-
 # ---- the test clock and the subprocess ---------------------------------------------------------
 
 

@@ -40,8 +40,8 @@ async def _dump(engine) -> str:
 
 
 async def _views(app: App):
-    async with app.unit_of_work() as store:
-        return await store.deadline_views()
+    async with app.unit_of_work() as uow:
+        return await uow.cases.deadline_views()
 
 
 async def test_success(app):

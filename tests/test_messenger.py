@@ -9,14 +9,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.messaging import (
-    Action,
-    DeliveryError,
-    Message,
-    PermanentFailure,
-    RateLimited,
-    TransientFailure,
-)
+from bot.domain.messages import Action, Message
+from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 from bot.standin import Fault, SlackStandIn
 from handlers.messenger import (
     CLASSIFICATION,

@@ -379,14 +379,14 @@ async def test_corrected_trigger_date_moves_the_ladder(app, delivery, slack, clo
         event.date = date(2026, 6, 15)
     from bot.domain.deadlines import derive_deadlines, reconcile
 
-    async with app.unit_of_work() as store:
+    async with app.unit_of_work() as uow:
         case_id = event.arende_id
-        events = await store.events_of([case_id])
-        stored = await store.deadlines_of([case_id])
+        events = await uow.cases.events_of([case_id])
+        stored = await uow.cases.deadlines_of([case_id])
         change = reconcile(
             derive_deadlines(events[case_id], app.rules, app.calendar), stored[case_id]
         )
-        await store.apply_deadline_changes({case_id: change}, clock.now())
+        await uow.cases.apply_deadline_changes({case_id: change}, clock.now())
     await cycle(app, delivery, clock, local(2026, 6, 26, 8, 0))
     texts = [t for t in dm_texts(slack, "U0HANDL01") if "Förhandsbedömning" in t]
     assert texts and "måndag 29 juni 2026" in texts[-1]

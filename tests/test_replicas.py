@@ -63,7 +63,6 @@ REPLICAS = 3
 WAIT = 120.0  # seconds: the bound of every wait for the whole delivery
 
 
-
 def user_of(i: int) -> str:
     return f"U0R{i:06d}"
 

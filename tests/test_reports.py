@@ -17,7 +17,8 @@ from bot.domain.delegation import (
 )
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import load_rule_pack
-from bot.services.reports import ReportRow, build_report, to_csv, to_markdown, to_png, trend
+from bot.ports.reports import ReportRow
+from bot.services.reports import build_report, to_csv, to_markdown, to_png, trend
 from tests.factories import import_rows
 
 JUNE = date(2026, 6, 1)
@@ -126,8 +127,8 @@ async def test_report_command(settings, engine, clock, tmp_path):
         ("IFO 2", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 6, 5)),
         ("IFO 2", "Nord", "U0HANDL01", "forhandsbedomning_klar", date(2026, 6, 25)),
     )
-    async with app.unit_of_work() as store:
-        rows = await store.report_rows("Nord")
+    async with app.unit_of_work() as uow:
+        rows = await uow.reports.report_rows("Nord")
     report = build_report("Nord", rows, JUNE, date(2026, 7, 20))
     forhand = report.groups["forhandsbedomning"]
     assert (forhand.due, forhand.kept, forhand.late) == (2, 1, 1)
@@ -154,8 +155,8 @@ async def test_monthly_report_posted_on_first_working_day(settings, engine, cloc
     clock.set(datetime(2026, 8, 3, 9, 0, tzinfo=sthlm))
     assert await reports.post_if_due() == 1
     assert await reports.post_if_due() == 0  # once per enhet and month
-    async with app.unit_of_work() as store:
-        assert await store.has_step("rapport:1:2026-07")
+    async with app.unit_of_work() as uow:
+        assert await uow.outbox.has_step("rapport:1:2026-07")
     from sqlalchemy import select
 
     from storage.database import session_factory, transaction

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.domain.messages import Message, message_to_json
 from bot.domain.recipients import UNRESOLVED, Directory
-from bot.messaging import Message, message_to_json
-from bot.outbox import NewNotification
+from bot.ports.outbox import NewNotification
 
 
 async def alarm_chefs(
-    store,
+    uow,
     enhet_id: int,
     step: str,
     message: Message,
@@ -21,11 +21,11 @@ async def alarm_chefs(
 ) -> int:
     """Plan `message` to the enhet's chefs (with the usual fallbacks) and the admin channel,
     unless an alarm with this step was planned before. Returns the number of rows planned."""
-    if await store.has_step(step):
+    if await uow.outbox.has_step(step):
         return 0
-    units = await store.units()
+    units = await uow.outbox.units()
     directory = Directory(
-        await store.staff_for([enhet_id]),
+        await uow.outbox.staff_for([enhet_id]),
         {enhet_id: units.get(enhet_id, (None, None))[1]},
         admin_channel,
     )
@@ -38,5 +38,5 @@ async def alarm_chefs(
         for address in dict.fromkeys(recipients)
         if address != UNRESOLVED
     ]
-    await store.add_notifications(rows, now)
+    await uow.outbox.add_notifications(rows, now)
     return len(rows)

@@ -1,9 +1,9 @@
 """The chat interface as a service: `/frister` commands, buttons, forms and the home tab.
 
-Platform-neutral: answers are `bot.messaging.Message`s and `bot.forms.Form`s that an adapter
-renders (handlers/ for Slack). Every request is authorised with bot.domain.access against the
-staff register; a refusal is logged (who, what) without case details. Free text is screened for
-personnummer first: such input is refused and nothing of it is stored or logged.
+Platform-neutral: answers are `bot.domain.messages.Message`s and `bot.domain.forms.Form`s that
+an adapter renders (handlers/ for Slack). Every request is authorised with bot.domain.access
+against the staff register; a refusal is logged (who, what) without case details. Free text is
+screened for personnummer first: such input is refused and nothing of it is stored or logged.
 """
 
 from __future__ import annotations
@@ -16,25 +16,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot.chatstore import CaseInfo, DeadlineItem, StaffInfo
 from bot.clock import Clock, local_today
 from bot.domain import commands as cmd
 from bot.domain.access import Action, Actor, Target, allowed
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.deadlines import Status, derive_deadlines, reconcile
 from bot.domain.delegation import DelegationMode, check_decision, restarted_investigations
+from bot.domain.forms import Choice, Form, FormField, Values
 from bot.domain.ladder import SendingTime, occurrences
+from bot.domain.messages import Action as Button
+from bot.domain.messages import Message
 from bot.domain.pseudonym import parse_code, random_code
 from bot.domain.roles import DecisionLevel, Role
 from bot.domain.rules import Rule, RulePack
 from bot.domain.screening import find_identifiers
 from bot.formatting import long_date, relative_day, short_date
-from bot.forms import Choice, Form, FormField, Values
 from bot.i18n import N_, _, ngettext
-from bot.messaging import Action as Button
-from bot.messaging import Message
-from bot.outbox import PENDING, NewNotification
-from bot.ports import NewEvent, UnitOfWork
+from bot.ports.audit import AuditEntry
+from bot.ports.cases import NewEvent
+from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
+from bot.ports.outbox import PENDING, NewNotification
+from bot.ports.unit_of_work import UnitOfWork
 from bot.services.alarms import alarm_chefs
 from bot.services.importer import _restart_message, _without_delegation_message
 
@@ -242,20 +244,16 @@ READ_ONLY = (
 
 
 class _AuditLater:
-    """A store for read-only work: audit rows are collected, to be written afterwards."""
+    """An audit store for read-only work: entries are collected, to be written afterwards."""
 
-    def __init__(self, store, audits: list[tuple]) -> None:
-        self._store = store
-        self._audits = audits
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        self.entries = entries
 
-    async def audit(self, actor, action, code, detail, _now) -> None:
-        self._audits.append((actor, action, code, detail or {}))
+    async def append(self, actor, action, code, detail, _now) -> None:
+        self.entries.append((actor, action, code, detail or {}))
 
-    async def audit_many(self, entries, _now) -> None:
-        self._audits.extend(entries)
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
+    async def append_many(self, entries, _now) -> None:
+        self.entries.extend(entries)
 
 
 class ChatService:
@@ -296,10 +294,10 @@ class ChatService:
         rule = self.pack.rules.get(rule_id)
         return rule.name if rule else rule_id
 
-    async def stranger(self, store, user_id: str, what: str) -> Answer:
+    async def stranger(self, uow, user_id: str, what: str) -> Answer:
         """An unknown or inactive user: a polite answer and nothing else."""
         log.warning("refused: unknown user %s tried %s", user_id, what)
-        await store.audit(
+        await uow.audit.append(
             user_id[:40],
             "atkomst_nekad",
             None,
@@ -313,10 +311,10 @@ class ChatService:
             )
         )
 
-    async def refuse(self, store, me: StaffInfo, action: Action, why: str | None = None) -> Answer:
+    async def refuse(self, uow, me: StaffInfo, action: Action, why: str | None = None) -> Answer:
         """Refuse, and log and audit who tried what (never which case)."""
         log.warning("refused: user %s (%s) tried %s", me.chat_user_id, me.role, action.value)
-        await store.audit(
+        await uow.audit.append(
             me.chat_user_id or str(me.id),
             "atkomst_nekad",
             None,
@@ -326,25 +324,25 @@ class ChatService:
         reason = why or _(REFUSALS.get(action, OTHERS_CASE))
         return _answer(_("You do not have access to that.") + " " + reason)
 
-    async def audit(
-        self, store, me: StaffInfo, action: str, code: str | None, detail: dict
-    ) -> None:
+    async def audit(self, uow, me: StaffInfo, action: str, code: str | None, detail: dict) -> None:
         """Append a change made in chat to the audit trail (never free text)."""
-        await store.audit(me.chat_user_id or str(me.id), action, code, detail, self.clock.now())
+        await uow.audit.append(
+            me.chat_user_id or str(me.id), action, code, detail, self.clock.now()
+        )
 
-    async def _target(self, store, me: StaffInfo, enhet_id: int, owner_id: int | None) -> Target:
+    async def _target(self, uow, me: StaffInfo, enhet_id: int, owner_id: int | None) -> Target:
         stands_in = False
         if owner_id is not None and owner_id != me.id:
-            owner = (await store.staff_by_ids([owner_id])).get(owner_id)
+            owner = (await uow.chat.staff_by_ids([owner_id])).get(owner_id)
             stands_in = bool(
                 owner is not None and owner.substitute_id == me.id and owner.absent_on(self.today())
             )
         return Target(enhet_id, owner_id, stands_in)
 
     async def _may(
-        self, store, me: StaffInfo, action: Action, enhet_id: int, owner_id: int | None
+        self, uow, me: StaffInfo, action: Action, enhet_id: int, owner_id: int | None
     ) -> bool:
-        return allowed(self.actor(me), action, await self._target(store, me, enhet_id, owner_id))
+        return allowed(self.actor(me), action, await self._target(uow, me, enhet_id, owner_id))
 
     def _line(self, item: DeadlineItem, today: date, owner: bool = False) -> str:
         day = item.effective_last_day
@@ -373,8 +371,8 @@ class ChatService:
     async def remember(self, key: str) -> bool:
         """True the first time `key` (a request digest or event id) is seen within Slack's
         replay window; replays then change nothing."""
-        async with self.unit_of_work() as store:
-            return await store.first_time(key, self.clock.now(), REQUEST_MEMORY)
+        async with self.unit_of_work() as uow:
+            return await uow.chat.first_time(key, self.clock.now(), REQUEST_MEMORY)
 
     # ---- commands ---------------------------------------------------------------------------
 
@@ -385,31 +383,31 @@ class ChatService:
         parsed = cmd.parse(text)
         handler = getattr(self, f"_do_{type(parsed).__name__.lower()}")
         if not isinstance(parsed, READ_ONLY):
-            async with self.unit_of_work() as store:
-                me = await store.staff_by_chat_id(caller.user_id)
+            async with self.unit_of_work() as uow:
+                me = await uow.chat.staff_by_chat_id(caller.user_id)
                 if me is None or not me.active:
-                    return await self.stranger(store, caller.user_id, "command")
-                return await handler(store, caller, me, parsed)
+                    return await self.stranger(uow, caller.user_id, "command")
+                return await handler(uow, caller, me, parsed)
         # Questions read in a read-only transaction; a refusal's audit row is written after it.
-        audits: list[tuple] = []
-        async with self.unit_of_work(readonly=True) as store:
-            reader = _AuditLater(store, audits)
-            me = await store.staff_by_chat_id(caller.user_id)
+        audits: list[AuditEntry] = []
+        async with self.unit_of_work(readonly=True) as uow:
+            reader = replace(uow, audit=_AuditLater(audits))
+            me = await uow.chat.staff_by_chat_id(caller.user_id)
             if me is None or not me.active:
                 answer = await self.stranger(reader, caller.user_id, "command")
             else:
                 answer = await handler(reader, caller, me, parsed)
         if audits:
-            async with self.unit_of_work() as store:
-                await store.audit_many(audits, self.clock.now())
+            async with self.unit_of_work() as uow:
+                await uow.audit.append_many(audits, self.clock.now())
         return answer
 
-    async def _do_mine(self, store, caller: Caller, me: StaffInfo, c: cmd.Mine) -> Answer:
+    async def _do_mine(self, uow, caller: Caller, me: StaffInfo, c: cmd.Mine) -> Answer:
         if not allowed(self.actor(me), Action.MY_DEADLINES):
-            return await self.refuse(store, me, Action.MY_DEADLINES)
+            return await self.refuse(uow, me, Action.MY_DEADLINES)
         today = self.today()
-        owners = [me.id, *await store.standing_in_for(me.id, today)]
-        items = await store.deadline_items(
+        owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+        items = await uow.chat.deadline_items(
             handlaggare_ids=owners, until=today + timedelta(days=c.days)
         )
         title = ngettext(
@@ -440,24 +438,24 @@ class ChatService:
             context=_("Open a case: /frister ärende CODE · mark done: /frister klar CODE"),
         )
 
-    async def _do_overdue(self, store, caller: Caller, me: StaffInfo, c: cmd.Overdue) -> Answer:
+    async def _do_overdue(self, uow, caller: Caller, me: StaffInfo, c: cmd.Overdue) -> Answer:
         actor = self.actor(me)
         if not allowed(actor, Action.OVERDUE):
-            return await self.refuse(store, me, Action.OVERDUE)
+            return await self.refuse(uow, me, Action.OVERDUE)
         today = self.today()
         if actor.role is Role.SOCIALCHEF:
-            items = await store.deadline_items(until=today - timedelta(days=1))
+            items = await uow.chat.deadline_items(until=today - timedelta(days=1))
             title = _("Overdue deadlines, all units")
             me_for_list = None
         elif actor.role in (Role.CHEF, Role.FORSTE_SOCIALSEKRETERARE) and me.enhet_id:
-            items = await store.deadline_items(
+            items = await uow.chat.deadline_items(
                 enhet_id=me.enhet_id, until=today - timedelta(days=1)
             )
             title = _("Overdue deadlines, {unit}").format(unit=me.enhet)
             me_for_list = None
         else:
-            owners = [me.id, *await store.standing_in_for(me.id, today)]
-            items = await store.deadline_items(
+            owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+            items = await uow.chat.deadline_items(
                 handlaggare_ids=owners, until=today - timedelta(days=1)
             )
             title = _("Your overdue deadlines")
@@ -466,12 +464,12 @@ class ChatService:
             return _answer(_("Nothing is overdue. Well done!"), title)
         return Answer(self._list(title, items, today, me_for_list))
 
-    async def _unit(self, store, name: str | None) -> tuple[int | None, str | None, bool]:
+    async def _unit(self, uow, name: str | None) -> tuple[int | None, str | None, bool]:
         """(id, name, found) of an enhet typed by name: the whole name in any case and with
         or without diacritics, or a part that only one enhet has (`nord`)."""
         if not name:
             return None, None, True
-        units = await store.unit_list()
+        units = await uow.chat.unit_list()
         wanted = " ".join(cmd.fold(name).split())
         exact = [u for u in units if cmd.fold(u.name) == wanted]
         part = [u for u in units if wanted in cmd.fold(u.name)]
@@ -480,8 +478,8 @@ class ChatService:
             return None, None, False
         return found[0].id, found[0].name, True
 
-    async def _unknown_unit(self, store, name: str) -> Answer:
-        names = ", ".join(u.name for u in await store.unit_list()) or "–"
+    async def _unknown_unit(self, uow, name: str) -> Answer:
+        names = ", ".join(u.name for u in await uow.chat.unit_list()) or "–"
         return _answer(
             _("There is no enhet called “{name}”. Known: {names}.").format(
                 name=name[:60], names=names
@@ -489,29 +487,29 @@ class ChatService:
         )
 
     async def _unit_allowed(
-        self, store, me: StaffInfo, enhet: str | None, action: Action
+        self, uow, me: StaffInfo, enhet: str | None, action: Action
     ) -> tuple[int | None, str | None] | Answer:
         """The enhet a team question is about (the caller's own unless a socialchef asks for
         all), or the answer refusing it."""
-        unit_id, unit_name, found = await self._unit(store, enhet)
+        unit_id, unit_name, found = await self._unit(uow, enhet)
         if not found:
-            return await self._unknown_unit(store, enhet or "")
+            return await self._unknown_unit(uow, enhet or "")
         if unit_id is None and me.role != Role.SOCIALCHEF.value:
             unit_id, unit_name = me.enhet_id, me.enhet
         if not allowed(self.actor(me), action, Target(unit_id)):
-            return await self.refuse(store, me, action)
+            return await self.refuse(uow, me, action)
         return unit_id, unit_name
 
-    async def _do_team(self, store, caller: Caller, me: StaffInfo, c: cmd.Team) -> Answer:
-        unit = await self._unit_allowed(store, me, c.enhet, Action.TEAM)
+    async def _do_team(self, uow, caller: Caller, me: StaffInfo, c: cmd.Team) -> Answer:
+        unit = await self._unit_allowed(uow, me, c.enhet, Action.TEAM)
         if isinstance(unit, Answer):
             return unit
         unit_id, unit_name = unit
         today = self.today()
-        items = await store.deadline_items(enhet_id=unit_id)
-        counts = await store.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
+        items = await uow.chat.deadline_items(enhet_id=unit_id)
+        counts = await uow.chat.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
         title = _("Team overview, {unit}").format(unit=unit_name or _("all units"))
-        staff = await store.staff_by_ids({i.handlaggare_id for i in items if i.handlaggare_id})
+        staff = await uow.chat.staff_by_ids({i.handlaggare_id for i in items if i.handlaggare_id})
         per_person: Counter = Counter()
         per_person_late: Counter = Counter()
         for item in items:
@@ -549,7 +547,7 @@ class ChatService:
         public = False
         note: list[str] = []
         if c.show:
-            linked = caller.channel_id and await store.channel_unit(caller.channel_id)
+            linked = caller.channel_id and await uow.chat.channel_unit(caller.channel_id)
             public = bool(linked) and linked == me.enhet_id and unit_id == me.enhet_id
             if not public:
                 note = [
@@ -561,24 +559,26 @@ class ChatService:
         lead = [*note, "\n".join(people)] if people else note
         return Answer(pages(title, lines, lead=lead, fields=fields), public=public)
 
-    async def _case(self, store, code: str) -> CaseInfo | None:
-        return await store.case_info(code)
+    async def _case(self, uow, code: str) -> CaseInfo | None:
+        return await uow.chat.case_info(code)
 
     def _no_case(self, code: str) -> Answer:
         return _answer(_("There is no case with the code {code}.").format(code=code))
 
-    async def _do_showcase(self, store, caller: Caller, me: StaffInfo, c: cmd.ShowCase) -> Answer:
-        case = await self._case(store, c.code)
+    async def _do_showcase(self, uow, caller: Caller, me: StaffInfo, c: cmd.ShowCase) -> Answer:
+        case = await self._case(uow, c.code)
         if case is None:
             return self._no_case(c.code)
-        if not await self._may(store, me, Action.VIEW_CASE, case.enhet_id, case.handlaggare_id):
-            return await self.refuse(store, me, Action.VIEW_CASE)
-        return Answer(await self._case_view(store, me, case))
+        if not await self._may(uow, me, Action.VIEW_CASE, case.enhet_id, case.handlaggare_id):
+            return await self.refuse(uow, me, Action.VIEW_CASE)
+        return Answer(await self._case_view(uow, me, case))
 
-    async def _case_view(self, store, me: StaffInfo, case: CaseInfo) -> tuple[Message, ...]:
+    async def _case_view(self, uow, me: StaffInfo, case: CaseInfo) -> tuple[Message, ...]:
         today = self.today()
-        items = self._sorted(await store.deadline_items(case_ids=[case.id], open_only=False), today)
-        events = await store.case_events(case.id)
+        items = self._sorted(
+            await uow.chat.deadline_items(case_ids=[case.id], open_only=False), today
+        )
+        events = await uow.chat.case_events(case.id)
         lines = []
         for item in sorted(items, key=lambda i: (not i.is_open, i.effective_last_day)):
             rule = self.pack.rules.get(item.rule_id)
@@ -634,7 +634,7 @@ class ChatService:
                             str(item.frist_id),
                         )
                     )
-        if await self._may(store, me, Action.REASSIGN, case.enhet_id, None):
+        if await self._may(uow, me, Action.REASSIGN, case.enhet_id, None):
             actions.append(Button("case_reassign", _("Reassign"), case.code))
         return pages(
             _("Case {code}").format(code=case.code),
@@ -651,13 +651,13 @@ class ChatService:
             actions=tuple(actions[:24]),
         )
 
-    async def _do_register(self, store, caller: Caller, me: StaffInfo, c: cmd.Register) -> Answer:
+    async def _do_register(self, uow, caller: Caller, me: StaffInfo, c: cmd.Register) -> Answer:
         if self.actor(me).role is Role.ADMIN:
-            return await self.refuse(store, me, Action.REGISTER_EVENT)
+            return await self.refuse(uow, me, Action.REGISTER_EVENT)
         return Answer(form=self.register_form(me))
 
-    async def _open_items(self, store, case: CaseInfo) -> list[DeadlineItem]:
-        return self._sorted(await store.deadline_items(case_ids=[case.id]), self.today())
+    async def _open_items(self, uow, case: CaseInfo) -> list[DeadlineItem]:
+        return self._sorted(await uow.chat.deadline_items(case_ids=[case.id]), self.today())
 
     def _match_rule(self, items: list[DeadlineItem], text: str) -> list[DeadlineItem]:
         """Open deadlines whose rule id or name matches `text` (forgiving)."""
@@ -683,13 +683,13 @@ class ChatService:
         close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
         return [names[close[0]]] if close else []
 
-    async def _do_markdone(self, store, caller: Caller, me: StaffInfo, c: cmd.MarkDone) -> Answer:
-        case = await self._case(store, c.code)
+    async def _do_markdone(self, uow, caller: Caller, me: StaffInfo, c: cmd.MarkDone) -> Answer:
+        case = await self._case(uow, c.code)
         if case is None:
             return self._no_case(c.code)
-        if not await self._may(store, me, Action.MARK_DONE, case.enhet_id, case.handlaggare_id):
-            return await self.refuse(store, me, Action.MARK_DONE)
-        items = await self._open_items(store, case)
+        if not await self._may(uow, me, Action.MARK_DONE, case.enhet_id, case.handlaggare_id):
+            return await self.refuse(uow, me, Action.MARK_DONE)
+        items = await self._open_items(uow, case)
         if not items:
             return _answer(_("Case {code} has no open deadlines.").format(code=case.code))
         chosen = self._match_rule(items, c.rule) if c.rule else items
@@ -720,9 +720,9 @@ class ChatService:
                     ),
                 )
             )
-        return await self._mark_done(store, me, chosen[0])
+        return await self._mark_done(uow, me, chosen[0])
 
-    async def _mark_done(self, store, me: StaffInfo, item: DeadlineItem) -> Answer:
+    async def _mark_done(self, uow, me: StaffInfo, item: DeadlineItem) -> Answer:
         today = self.today()
         now = self.clock.now()
         rule = self.pack.rules.get(item.rule_id)
@@ -742,12 +742,12 @@ class ChatService:
             )
         if rule is not None and rule.recurs is not None and rule.closes_on:
             # A recurring deadline (övervägande): the closing event starts the next period.
-            await store.add_events(
+            await uow.cases.add_events(
                 [NewEvent(item.case_id, rule.closes_on[0], today, "chat", me.chat_user_id)], now
             )
-            await self._rederive(store, [item.case_id], now)
+            await self._rederive(uow, [item.case_id], now)
             await self.audit(
-                store,
+                uow,
                 me,
                 "handelse_registrerad",
                 item.code,
@@ -755,7 +755,7 @@ class ChatService:
             )
             following = [
                 i
-                for i in await store.deadline_items(case_ids=[item.case_id])
+                for i in await uow.chat.deadline_items(case_ids=[item.case_id])
                 if i.rule_id == item.rule_id
             ]
             text = _("{event} registered for case {code} today.").format(
@@ -766,9 +766,11 @@ class ChatService:
                     rule=name, day=long_date(following[0].effective_last_day)
                 )
         else:
-            await store.close_by_hand(item.frist_id, Status.DONE.value, today, me.chat_user_id, now)
+            await uow.chat.close_by_hand(
+                item.frist_id, Status.DONE.value, today, me.chat_user_id, now
+            )
             await self.audit(
-                store,
+                uow,
                 me,
                 "frist_klar_markerad",
                 item.code,
@@ -785,9 +787,9 @@ class ChatService:
         message = say(text, _("Done"))
         return Answer((message,), replace=message, refresh=refresh)
 
-    async def _rederive(self, store, case_ids: list[int], now: datetime) -> None:
-        events = await store.events_of(case_ids)
-        stored = await store.deadlines_of(case_ids)
+    async def _rederive(self, uow, case_ids: list[int], now: datetime) -> None:
+        events = await uow.cases.events_of(case_ids)
+        stored = await uow.cases.deadlines_of(case_ids)
         changes = {
             case_id: reconcile(
                 derive_deadlines(events.get(case_id, []), self.pack, self.calendar),
@@ -795,23 +797,23 @@ class ChatService:
             )
             for case_id in case_ids
         }
-        await store.apply_deadline_changes(changes, now)
+        await uow.cases.apply_deadline_changes(changes, now)
 
     # ---- extension --------------------------------------------------------------------------
 
-    async def _do_extend(self, store, caller: Caller, me: StaffInfo, c: cmd.Extend) -> Answer:
+    async def _do_extend(self, uow, caller: Caller, me: StaffInfo, c: cmd.Extend) -> Answer:
         if c.reason and find_identifiers(c.reason):
             return _answer(identifier_refusal())
         if c.code is None:
             if self.actor(me).role is Role.ADMIN:
-                return await self.refuse(store, me, Action.EXTEND)
+                return await self.refuse(uow, me, Action.EXTEND)
             return Answer(form=self.extend_form(None, [], c))
-        case = await self._case(store, c.code)
+        case = await self._case(uow, c.code)
         if case is None:
             return self._no_case(c.code)
-        if not await self._may(store, me, Action.EXTEND, case.enhet_id, case.handlaggare_id):
-            return await self.refuse(store, me, Action.EXTEND)
-        items = [i for i in await self._open_items(store, case) if self._extendable(i)]
+        if not await self._may(uow, me, Action.EXTEND, case.enhet_id, case.handlaggare_id):
+            return await self.refuse(uow, me, Action.EXTEND)
+        items = [i for i in await self._open_items(uow, case) if self._extendable(i)]
         if not items:
             return _answer(
                 _("Case {code} has no open deadline that can be extended.").format(code=case.code)
@@ -825,7 +827,7 @@ class ChatService:
                 if problem:
                     return _answer(problem)
                 return await self._extend(
-                    store, me, chosen[0], c.until, clean(c.reason), me.chat_user_id or "", level
+                    uow, me, chosen[0], c.until, clean(c.reason), me.chat_user_id or "", level
                 )
         prefill = cmd.Extend(
             case.code, chosen[0].rule_id if len(chosen) == 1 else None, c.until, c.reason
@@ -849,7 +851,7 @@ class ChatService:
 
     async def _extend(
         self,
-        store,
+        uow,
         me: StaffInfo,
         item: DeadlineItem,
         until: date,
@@ -859,11 +861,11 @@ class ChatService:
         without_delegation: bool = False,
     ) -> Answer:
         now = self.clock.now()
-        await store.extend_deadline(
+        await uow.chat.extend_deadline(
             item.frist_id, until, reason.strip(), decided_by, level.value, now
         )
         await self.audit(
-            store,
+            uow,
             me,
             "frist_forlangd",
             item.code,
@@ -886,7 +888,7 @@ class ChatService:
                 level=_(LEVEL_LABELS[level]),
             )
             await alarm_chefs(
-                store,
+                uow,
                 item.enhet_id,
                 f"larm:delegation:{item.code}:forlangning:{item.frist_id}:{until.isoformat()}",
                 Message(text=text, title=_("Decision made without delegation"), body=(text,)),
@@ -895,7 +897,7 @@ class ChatService:
                 self.admin_channel,
             )
             await self.audit(
-                store,
+                uow,
                 me,
                 "beslut_utan_delegation",
                 item.code,
@@ -914,14 +916,14 @@ class ChatService:
 
     # ---- absence ----------------------------------------------------------------------------
 
-    async def _do_absence(self, store, caller: Caller, me: StaffInfo, c: cmd.Absence) -> Answer:
+    async def _do_absence(self, uow, caller: Caller, me: StaffInfo, c: cmd.Absence) -> Answer:
         if not allowed(self.actor(me), Action.ABSENCE):
-            return await self.refuse(store, me, Action.ABSENCE)
+            return await self.refuse(uow, me, Action.ABSENCE)
         now = self.clock.now()
         today = self.today()
         if c.clear:
-            await store.set_absence(me.id, None, None, None, now)
-            await self.audit(store, me, "franvaro_andrad", None, {"franvaro": None})
+            await uow.chat.set_absence(me.id, None, None, None, now)
+            await self.audit(uow, me, "franvaro_andrad", None, {"franvaro": None})
             return _answer(_("Your absence is removed: reminders come to you again."))
         if c.start is None:
             if me.absent_from is None or (me.absent_to or me.absent_from) < today:
@@ -939,15 +941,15 @@ class ChatService:
         if c.substitute:
             if c.substitute == me.chat_user_id:
                 return _answer(_("You cannot be your own substitute."))
-            other = await store.staff_by_chat_id(c.substitute)
+            other = await uow.chat.staff_by_chat_id(c.substitute)
             if other is None or not other.active or other.role == Role.ADMIN.value:
                 return _answer(
                     _("{who} is not in Frister's staff register.").format(who=mention(c.substitute))
                 )
             substitute_id, who = other.id, mention(c.substitute)
-        await store.set_absence(me.id, c.start, c.end, substitute_id, now)
+        await uow.chat.set_absence(me.id, c.start, c.end, substitute_id, now)
         await self.audit(
-            store,
+            uow,
             me,
             "franvaro_andrad",
             None,
@@ -969,15 +971,13 @@ class ChatService:
 
     # ---- statistics, help, admin ------------------------------------------------------------
 
-    async def _do_statistics(
-        self, store, caller: Caller, me: StaffInfo, c: cmd.Statistics
-    ) -> Answer:
-        unit = await self._unit_allowed(store, me, c.enhet, Action.STATISTICS)
+    async def _do_statistics(self, uow, caller: Caller, me: StaffInfo, c: cmd.Statistics) -> Answer:
+        unit = await self._unit_allowed(uow, me, c.enhet, Action.STATISTICS)
         if isinstance(unit, Answer):
             return unit
         unit_id, unit_name = unit
         today = self.today()
-        counts = await store.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
+        counts = await uow.chat.counts(unit_id, today, today - timedelta(days=STATS_DAYS))
         title = _("Statistics, {unit}").format(unit=unit_name or _("all units"))
         in_time = counts.done - counts.done_late
         lines = [
@@ -990,7 +990,7 @@ class ChatService:
         ]
         return Answer(pages(title, lines))
 
-    async def _do_help(self, store, caller: Caller, me: StaffInfo, c: cmd.Help) -> Answer:
+    async def _do_help(self, uow, caller: Caller, me: StaffInfo, c: cmd.Help) -> Answer:
         return Answer(self.help(self.actor(me).role))
 
     def help(self, role: Role) -> tuple[Message, ...]:
@@ -1036,65 +1036,65 @@ class ChatService:
         ]
 
     async def _do_adminoverview(
-        self, store, caller: Caller, me: StaffInfo, c: cmd.AdminOverview
+        self, uow, caller: Caller, me: StaffInfo, c: cmd.AdminOverview
     ) -> Answer:
         if not allowed(self.actor(me), Action.ADMIN):
-            return await self.refuse(store, me, Action.ADMIN)
+            return await self.refuse(uow, me, Action.ADMIN)
         lines = [
             _("{unit}: escalation channel {channel}; linked channels {linked}").format(
                 unit=u.name,
                 channel=f"<#{u.escalation_channel}>" if u.escalation_channel else "–",
                 linked=", ".join(f"<#{ch}>" for ch in u.channels) or "–",
             )
-            for u in await store.unit_list()
+            for u in await uow.chat.unit_list()
         ]
         return Answer(pages(_("Frister's configuration"), [*lines, *self._admin_lines()]))
 
-    async def _admin_unit(self, store, me: StaffInfo, name: str):
+    async def _admin_unit(self, uow, me: StaffInfo, name: str):
         if not allowed(self.actor(me), Action.ADMIN):
-            return None, await self.refuse(store, me, Action.ADMIN)
-        unit_id, unit_name, found = await self._unit(store, name)
+            return None, await self.refuse(uow, me, Action.ADMIN)
+        unit_id, unit_name, found = await self._unit(uow, name)
         if not found or unit_id is None:
-            return None, await self._unknown_unit(store, name)
+            return None, await self._unknown_unit(uow, name)
         return (unit_id, unit_name), None
 
-    async def _do_adminlink(self, store, caller: Caller, me: StaffInfo, c: cmd.AdminLink) -> Answer:
+    async def _do_adminlink(self, uow, caller: Caller, me: StaffInfo, c: cmd.AdminLink) -> Answer:
         if not allowed(self.actor(me), Action.ADMIN):
-            return await self.refuse(store, me, Action.ADMIN)
+            return await self.refuse(uow, me, Action.ADMIN)
         if not caller.channel_id or caller.channel_id.startswith("D"):
             return _answer(_("Run this in the channel you want to link."))
         if c.enhet is None:
-            await store.link_channel(caller.channel_id, None)
+            await uow.chat.link_channel(caller.channel_id, None)
             await self.audit(
-                store, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": None}
+                uow, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": None}
             )
             return _answer(_("This channel is no longer linked to an enhet."))
-        unit, problem = await self._admin_unit(store, me, c.enhet)
+        unit, problem = await self._admin_unit(uow, me, c.enhet)
         if problem:
             return problem
-        await store.link_channel(caller.channel_id, unit[0])
+        await uow.chat.link_channel(caller.channel_id, unit[0])
         await self.audit(
-            store, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": unit[1]}
+            uow, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": unit[1]}
         )
         return _answer(_("This channel is now linked to {unit}.").format(unit=unit[1]))
 
     async def _do_adminescalation(
-        self, store, caller: Caller, me: StaffInfo, c: cmd.AdminEscalation
+        self, uow, caller: Caller, me: StaffInfo, c: cmd.AdminEscalation
     ) -> Answer:
-        unit, problem = await self._admin_unit(store, me, c.enhet)
+        unit, problem = await self._admin_unit(uow, me, c.enhet)
         if problem:
             return problem
         if c.off:
-            await store.set_escalation_channel(unit[1], None, self.clock.now())
+            await uow.cases.set_escalation_channel(unit[1], None, self.clock.now())
             await self.audit(
-                store, me, "eskaleringskanal_andrad", None, {"enhet": unit[1], "kanal": None}
+                uow, me, "eskaleringskanal_andrad", None, {"enhet": unit[1], "kanal": None}
             )
             return _answer(_("{unit} has no escalation channel now.").format(unit=unit[1]))
         if not caller.channel_id or caller.channel_id.startswith("D"):
             return _answer(_("Run this in the channel that should get the escalations."))
-        await store.set_escalation_channel(unit[1], caller.channel_id, self.clock.now())
+        await uow.cases.set_escalation_channel(unit[1], caller.channel_id, self.clock.now())
         await self.audit(
-            store,
+            uow,
             me,
             "eskaleringskanal_andrad",
             None,
@@ -1107,23 +1107,23 @@ class ChatService:
             ).format(unit=unit[1])
         )
 
-    async def _do_adminrole(self, store, caller: Caller, me: StaffInfo, c: cmd.AdminRole) -> Answer:
+    async def _do_adminrole(self, uow, caller: Caller, me: StaffInfo, c: cmd.AdminRole) -> Answer:
         if not allowed(self.actor(me), Action.ADMIN):
-            return await self.refuse(store, me, Action.ADMIN)
+            return await self.refuse(uow, me, Action.ADMIN)
         unit_id, unit_name = None, None
         if c.enhet:
-            found = await self._admin_unit(store, me, c.enhet)
+            found = await self._admin_unit(uow, me, c.enhet)
             if found[1]:
                 return found[1]
             unit_id, unit_name = found[0]
         elif c.role not in (Role.SOCIALCHEF, Role.ADMIN):
-            existing = await store.staff_by_chat_id(c.user)
+            existing = await uow.chat.staff_by_chat_id(c.user)
             if existing is None or existing.enhet_id is None:
                 return _answer(_("Give the enhet too: `/frister admin roll @person ROLE ENHET`."))
             unit_id, unit_name = existing.enhet_id, existing.enhet
-        await store.set_role(c.user, c.role.value, unit_id, self.clock.now())
+        await uow.chat.set_role(c.user, c.role.value, unit_id, self.clock.now())
         await self.audit(
-            store,
+            uow,
             me,
             "roll_andrad",
             None,
@@ -1138,14 +1138,14 @@ class ChatService:
             refresh=(c.user,),
         )
 
-    async def _do_usage(self, store, caller: Caller, me: StaffInfo, c: cmd.Usage) -> Answer:
+    async def _do_usage(self, uow, caller: Caller, me: StaffInfo, c: cmd.Usage) -> Answer:
         parts = []
         if c.problem is not cmd.Problem.MISSING:
             parts.append(_(PROBLEMS[c.problem]))
         parts.append(_(USAGE.get(c.command, N_("Write `/frister hjälp` to see the commands."))))
         return _answer(" ".join(parts))
 
-    async def _do_unknown(self, store, caller: Caller, me: StaffInfo, c: cmd.Unknown) -> Answer:
+    async def _do_unknown(self, uow, caller: Caller, me: StaffInfo, c: cmd.Unknown) -> Answer:
         text = _("I did not understand “{word}”.").format(word=c.word)
         if c.suggestion:
             text += " " + _("Did you mean `/frister {command}`?").format(command=c.suggestion)
@@ -1156,26 +1156,26 @@ class ChatService:
 
     async def button(self, caller: Caller, action_id: str, value: str) -> Answer:
         """A pressed button: `frist_*` with a deadline id, `case_*` with a case code."""
-        async with self.unit_of_work() as store:
-            me = await store.staff_by_chat_id(caller.user_id)
+        async with self.unit_of_work() as uow:
+            me = await uow.chat.staff_by_chat_id(caller.user_id)
             if me is None or not me.active:
-                return await self.stranger(store, caller.user_id, action_id)
+                return await self.stranger(uow, caller.user_id, action_id)
             if action_id == "home_new":
-                return await self._do_register(store, caller, me, cmd.Register())
+                return await self._do_register(uow, caller, me, cmd.Register())
             if action_id.startswith("case_"):
                 code = parse_code(value or "")
-                case = await self._case(store, code) if code else None
+                case = await self._case(uow, code) if code else None
                 if case is None:
                     return self._no_case(code or "?")
                 if action_id == "case_show":
-                    return await self._do_showcase(store, caller, me, cmd.ShowCase(case.code))
+                    return await self._do_showcase(uow, caller, me, cmd.ShowCase(case.code))
                 if action_id == "case_reassign":
-                    if not await self._may(store, me, Action.REASSIGN, case.enhet_id, None):
-                        return await self.refuse(store, me, Action.REASSIGN)
+                    if not await self._may(uow, me, Action.REASSIGN, case.enhet_id, None):
+                        return await self.refuse(uow, me, Action.REASSIGN)
                     return Answer(form=self.reassign_form(case))
             frist_id = int(value) if (value or "").isdigit() and len(value) < 12 else None
             found = (
-                await store.deadline_items(frist_ids=[frist_id], open_only=False)
+                await uow.chat.deadline_items(frist_ids=[frist_id], open_only=False)
                 if (frist_id is not None)
                 else []
             )
@@ -1183,10 +1183,10 @@ class ChatService:
                 return _answer(_("This button no longer works. Try /frister."))
             item = found[0]
             action = BUTTON_ACTIONS[action_id]
-            if not await self._may(store, me, action, item.enhet_id, item.handlaggare_id):
-                return await self.refuse(store, me, action)
+            if not await self._may(uow, me, action, item.enhet_id, item.handlaggare_id):
+                return await self.refuse(uow, me, action)
             if action is Action.MARK_DONE:
-                return await self._mark_done(store, me, item)
+                return await self._mark_done(uow, me, item)
             if not item.is_open:
                 return _answer(
                     _("{rule} for case {code} is already closed.").format(
@@ -1194,11 +1194,11 @@ class ChatService:
                     )
                 )
             if action is Action.SNOOZE:
-                return await self._snooze(store, me, item)
+                return await self._snooze(uow, me, item)
             if action is Action.ACKNOWLEDGE:
-                await store.acknowledge(item.frist_id, self.today())
+                await uow.chat.acknowledge(item.frist_id, self.today())
                 await self.audit(
-                    store,
+                    uow,
                     me,
                     "frist_har_koll",
                     item.code,
@@ -1209,23 +1209,23 @@ class ChatService:
                         rule=self.rule_name(item.rule_id), code=item.code
                     )
                 )
-            case = await self._case(store, item.code)
-            items = [i for i in await self._open_items(store, case) if self._extendable(i)]
+            case = await self._case(uow, item.code)
+            items = [i for i in await self._open_items(uow, case) if self._extendable(i)]
             if item not in items:
                 return _answer(
                     _("{rule} cannot be extended.").format(rule=self.rule_name(item.rule_id))
                 )
             return Answer(form=self.extend_form(case, items, cmd.Extend(item.code, item.rule_id)))
 
-    async def _snooze(self, store, me: StaffInfo, item: DeadlineItem) -> Answer:
+    async def _snooze(self, uow, me: StaffInfo, item: DeadlineItem) -> Answer:
         """No more repeats today; one reminder next working morning (unless the ladder has one
         for the handläggare then anyway)."""
         today = self.today()
         now = self.clock.now()
-        await store.acknowledge(item.frist_id, today)
+        await uow.chat.acknowledge(item.frist_id, today)
         tomorrow = self.calendar.next_working_day(today)
         await self.audit(
-            store,
+            uow,
             me,
             "frist_paminn_i_morgon",
             item.code,
@@ -1238,7 +1238,7 @@ class ChatService:
             for o in occurrences(rule, item.effective_last_day, self.calendar, self.sending, due)
         )
         if not ladder_has_one:
-            await store.add_notifications(
+            await uow.outbox.add_notifications(
                 [
                     NewNotification(
                         item.frist_id,
@@ -1475,15 +1475,15 @@ class ChatService:
         errors = self.validate_form(kind, values)
         if errors:
             return FormResult(errors=errors)
-        async with self.unit_of_work() as store:
-            me = await store.staff_by_chat_id(caller.user_id)
+        async with self.unit_of_work() as uow:
+            me = await uow.chat.staff_by_chat_id(caller.user_id)
             if me is None or not me.active:
-                return self._result(await self.stranger(store, caller.user_id, kind))
+                return self._result(await self.stranger(uow, caller.user_id, kind))
             if kind == "ny":
-                return await self._submit_register(store, me, values)
+                return await self._submit_register(uow, me, values)
             if kind == "forlang":
-                return await self._submit_extend(store, me, values, state)
-            return await self._submit_reassign(store, me, values, state)
+                return await self._submit_extend(uow, me, values, state)
+            return await self._submit_reassign(uow, me, values, state)
 
     def _result(self, answer: Answer, title: str | None = None) -> FormResult:
         messages = answer.messages or (say(_("Done")),)
@@ -1492,7 +1492,7 @@ class ChatService:
             refresh=answer.refresh,
         )
 
-    async def _submit_register(self, store, me: StaffInfo, values: Values) -> FormResult:
+    async def _submit_register(self, uow, me: StaffInfo, values: Values) -> FormResult:
         now = self.clock.now()
         today = self.today()
         event = values.get("handelse") or ""
@@ -1518,7 +1518,7 @@ class ChatService:
             owner = me
             chosen = values.get("handlaggare")
             if chosen and chosen != me.chat_user_id:
-                other = await store.staff_by_chat_id(chosen)
+                other = await uow.chat.staff_by_chat_id(chosen)
                 if other is None or not other.active or other.role == Role.ADMIN.value:
                     problem = _("{who} is not in Frister's staff register.").format(
                         who=mention(chosen)
@@ -1531,12 +1531,12 @@ class ChatService:
                     "You are not in an enhet, so Frister cannot know where the case belongs."
                 )
                 return FormResult(view=self._again(form, problem, values))
-            if not await self._may(store, me, Action.REGISTER_EVENT, enhet_id, owner.id):
-                return self._result(await self.refuse(store, me, Action.REGISTER_EVENT))
-            code = await self._new_code(store)
-            record = await store.add_case(code, None, enhet_id, owner.id, "chat", now)
+            if not await self._may(uow, me, Action.REGISTER_EVENT, enhet_id, owner.id):
+                return self._result(await self.refuse(uow, me, Action.REGISTER_EVENT))
+            code = await self._new_code(uow)
+            record = await uow.cases.add_case(code, None, enhet_id, owner.id, "chat", now)
             await self.audit(
-                store,
+                uow,
                 me,
                 "arende_skapat",
                 code,
@@ -1545,27 +1545,27 @@ class ChatService:
             case_id, owner_chat = record.id, owner.chat_user_id
         else:
             code = parse_code(values.get("kod") or "") or ""
-            case = await self._case(store, code)
+            case = await self._case(uow, code)
             if case is None:
                 return FormResult(
                     view=self._again(form, self._no_case(code).messages[0].text, values)
                 )
             if not await self._may(
-                store, me, Action.REGISTER_EVENT, case.enhet_id, case.handlaggare_id
+                uow, me, Action.REGISTER_EVENT, case.enhet_id, case.handlaggare_id
             ):
-                return self._result(await self.refuse(store, me, Action.REGISTER_EVENT))
+                return self._result(await self.refuse(uow, me, Action.REGISTER_EVENT))
             case_id, owner_chat, enhet_id = case.id, case.handlaggare_chat, case.enhet_id
-        added = await store.add_events(
+        added = await uow.cases.add_events(
             [NewEvent(case_id, event, day, "chat", me.chat_user_id)], now
         )
-        await self._rederive(store, [case_id], now)
+        await self._rederive(uow, [case_id], now)
         if added:
             detail = {"typ": event, "datum": day.isoformat(), "via": "chatt"}
             if values.get("niva"):
                 detail["beslutsniva"] = values["niva"]
-            await self.audit(store, me, "handelse_registrerad", code, detail)
-            await self._event_alarms(store, me, code, case_id, enhet_id, event, day, escalate)
-        items = self._sorted(await store.deadline_items(case_ids=[case_id]), today)
+            await self.audit(uow, me, "handelse_registrerad", code, detail)
+            await self._event_alarms(uow, me, code, case_id, enhet_id, event, day, escalate)
+        items = self._sorted(await uow.chat.deadline_items(case_ids=[case_id]), today)
         lines = []
         if new_case:
             lines.append(
@@ -1606,7 +1606,7 @@ class ChatService:
 
     async def _event_alarms(
         self,
-        store,
+        uow,
         me: StaffInfo,
         code: str,
         case_id: int,
@@ -1620,7 +1620,7 @@ class ChatService:
         now, today = self.clock.now(), self.today()
         if without_delegation:
             await alarm_chefs(
-                store,
+                uow,
                 enhet_id,
                 f"larm:delegation:{code}:{event}:{day}",
                 _without_delegation_message(code, self.pack.event_name(event), day),
@@ -1629,7 +1629,7 @@ class ChatService:
                 self.admin_channel,
             )
             await self.audit(
-                store,
+                uow,
                 me,
                 "beslut_utan_delegation",
                 code,
@@ -1637,12 +1637,12 @@ class ChatService:
             )
         if event != "utredning_inledd":
             return
-        events = (await store.events_of([case_id])).get(case_id, [])
+        events = (await uow.cases.events_of([case_id])).get(case_id, [])
         for restart in restarted_investigations(events):
             if restart.reopened_on != day:
                 continue
             await alarm_chefs(
-                store,
+                uow,
                 enhet_id,
                 f"larm:omstart:{code}:{day.isoformat()}",
                 _restart_message(code, restart),
@@ -1651,30 +1651,30 @@ class ChatService:
                 self.admin_channel,
             )
             await self.audit(
-                store,
+                uow,
                 me,
                 "utredning_omstartad",
                 code,
                 {"avslutad": restart.closed_on.isoformat(), "ny": restart.reopened_on.isoformat()},
             )
 
-    async def _new_code(self, store) -> str:
+    async def _new_code(self, uow) -> str:
         for _attempt in range(20):
             code = random_code(self.code_length)
-            if not await store.cases_by_code([code]):
+            if not await uow.cases.cases_by_code([code]):
                 return code
         raise RuntimeError("could not find a free case code")  # 2^40 codes: never happens
 
     async def _submit_extend(
-        self, store, me: StaffInfo, values: Values, state: dict[str, str]
+        self, uow, me: StaffInfo, values: Values, state: dict[str, str]
     ) -> FormResult:
         code = parse_code(state.get("kod") or values.get("kod") or "") or ""
-        case = await self._case(store, code)
+        case = await self._case(uow, code)
         if case is None:
             return self._result(self._no_case(code))
-        if not await self._may(store, me, Action.EXTEND, case.enhet_id, case.handlaggare_id):
-            return self._result(await self.refuse(store, me, Action.EXTEND))
-        items = [i for i in await self._open_items(store, case) if self._extendable(i)]
+        if not await self._may(uow, me, Action.EXTEND, case.enhet_id, case.handlaggare_id):
+            return self._result(await self.refuse(uow, me, Action.EXTEND))
+        items = [i for i in await self._open_items(uow, case) if self._extendable(i)]
         chosen = self._match_rule(items, state.get("regel") or values.get("regel") or "")
         if len(chosen) != 1:
             return self._result(
@@ -1711,7 +1711,7 @@ class ChatService:
             return FormResult(view=self._again(form, problem or "", values))
         decided_by = values.get("beslutsfattare") or me.chat_user_id or ""
         answer = await self._extend(
-            store, me, item, until, clean(values.get("skal")), decided_by, level, check.escalate
+            uow, me, item, until, clean(values.get("skal")), decided_by, level, check.escalate
         )
         return self._result(answer, _("Extended"))
 
@@ -1722,16 +1722,16 @@ class ChatService:
         return replace(form, fields=fields, intro=say(problem))
 
     async def _submit_reassign(
-        self, store, me: StaffInfo, values: Values, state: dict[str, str]
+        self, uow, me: StaffInfo, values: Values, state: dict[str, str]
     ) -> FormResult:
         code = parse_code(state.get("kod") or "") or ""
-        case = await self._case(store, code)
+        case = await self._case(uow, code)
         if case is None:
             return self._result(self._no_case(code))
-        if not await self._may(store, me, Action.REASSIGN, case.enhet_id, None):
-            return self._result(await self.refuse(store, me, Action.REASSIGN))
+        if not await self._may(uow, me, Action.REASSIGN, case.enhet_id, None):
+            return self._result(await self.refuse(uow, me, Action.REASSIGN))
         chosen = values.get("handlaggare") or ""
-        other = await store.staff_by_chat_id(chosen)
+        other = await uow.chat.staff_by_chat_id(chosen)
         if other is None or not other.active or other.role == Role.ADMIN.value:
             return FormResult(
                 view=self._again(
@@ -1752,10 +1752,10 @@ class ChatService:
             )
         enhet_id = other.enhet_id or case.enhet_id
         now = self.clock.now()
-        await store.reassign_case(case.id, enhet_id, other.id, now)
+        await uow.chat.reassign_case(case.id, enhet_id, other.id, now)
         # The new handläggare hears of each open deadline through the outbox (at least once).
-        open_items = await store.deadline_items(case_ids=[case.id])
-        await store.add_notifications(
+        open_items = await uow.chat.deadline_items(case_ids=[case.id])
+        await uow.outbox.add_notifications(
             [
                 NewNotification(
                     i.frist_id,
@@ -1770,7 +1770,7 @@ class ChatService:
             now,
         )
         await self.audit(
-            store,
+            uow,
             me,
             "arende_omfordelat",
             case.code,
@@ -1793,10 +1793,10 @@ class ChatService:
     async def home(self, user_id: str) -> tuple[Message, ...]:
         """The home tab: my deadlines; for a chef (and 1:e) also the enhet's overdue and
         coming deadlines; for a socialchef, every enhet's overdue ones."""
-        async with self.unit_of_work() as store:
-            me = await store.staff_by_chat_id(user_id)
+        async with self.unit_of_work() as uow:
+            me = await uow.chat.staff_by_chat_id(user_id)
             if me is None or not me.active:
-                return (await self.stranger(store, user_id, "home")).messages
+                return (await self.stranger(uow, user_id, "home")).messages
             actor = self.actor(me)
             if actor.role is Role.ADMIN:
                 return (
@@ -1807,9 +1807,9 @@ class ChatService:
                 )
             today = self.today()
             horizon = today + timedelta(days=14)
-            owners = [me.id, *await store.standing_in_for(me.id, today)]
+            owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
             mine = self._sorted(
-                await store.deadline_items(handlaggare_ids=owners, until=horizon), today
+                await uow.chat.deadline_items(handlaggare_ids=owners, until=horizon), today
             )
             sections = [
                 self._home_section(
@@ -1825,7 +1825,7 @@ class ChatService:
                 unit = None if actor.role is Role.SOCIALCHEF else me.enhet_id
                 if unit is not None or actor.role is Role.SOCIALCHEF:
                     items = self._sorted(
-                        await store.deadline_items(enhet_id=unit, until=horizon), today
+                        await uow.chat.deadline_items(enhet_id=unit, until=horizon), today
                     )
                     name = me.enhet if unit else _("all units")
                     late = [i for i in items if i.effective_last_day < today]

@@ -19,17 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, local_today
+from bot.domain.messages import message_from_json
 from bot.i18n import _
-from bot.messaging import (
-    Messenger,
-    PermanentFailure,
-    RateLimited,
-    TransientFailure,
-    message_from_json,
-)
-from bot.outbox import Claimed, NewNotification
-from bot.ports import UnitOfWork
-from bot.services.notices import FAILURE_STEP, NoticeContext, Notices
+from bot.ports.messenger import Messenger, PermanentFailure, RateLimited, TransientFailure
+from bot.ports.outbox import Claimed, NewNotification, NoticeContext
+from bot.ports.unit_of_work import UnitOfWork
+from bot.services.notices import FAILURE_STEP, Notices
 from bot.services.planner import SendingWindow
 
 log = logging.getLogger(__name__)
@@ -94,9 +89,11 @@ class Delivery:
             now = self.clock.now()
             if self.paused_until and now < self.paused_until:
                 break
-            async with self.unit_of_work() as store:
-                claimed = await store.claim(now, self.worker, self.policy.lease, self.policy.batch)
-                contexts = await store.notice_contexts(
+            async with self.unit_of_work() as uow:
+                claimed = await uow.outbox.claim(
+                    now, self.worker, self.policy.lease, self.policy.batch
+                )
+                contexts = await uow.outbox.notice_contexts(
                     {c.frist_id for c in claimed if c.frist_id is not None}
                 )
                 people = {
@@ -104,7 +101,7 @@ class Delivery:
                     for c in claimed
                     if c.recipient.startswith("person:")
                 }
-                self._people = await store.person_chat_ids(people) if people else {}
+                self._people = await uow.outbox.person_chat_ids(people) if people else {}
             if not claimed:
                 break
             batches += 1
@@ -114,8 +111,8 @@ class Delivery:
                     await self._release([r for g in groups for r in g], self.paused_until)
                     break
                 await self._deliver(groups.pop(self._next_ready(groups)), contexts, result)
-            async with self.unit_of_work() as store:
-                await store.set_state(
+            async with self.unit_of_work() as uow:
+                await uow.outbox.set_state(
                     f"delivery:{self.worker}", self.clock.now().isoformat(), self.clock.now()
                 )
         return result
@@ -137,9 +134,9 @@ class Delivery:
 
     async def _release(self, rows: list[Claimed], at: datetime) -> None:
         """Give claimed rows back unsent (rate limited): not counted as an attempt."""
-        async with self.unit_of_work() as store:
+        async with self.unit_of_work() as uow:
             for row in rows:
-                await store.mark_retry(
+                await uow.outbox.mark_retry(
                     row.id, self.worker, at, "rate limited", row.uncertain, False
                 )
 
@@ -164,12 +161,12 @@ class Delivery:
         now = self.clock.now()
         for row in rows:
             if not row.step.startswith(FAILURE_STEP) and row.frist_status not in (None, "open"):
-                async with self.unit_of_work() as store:
-                    await store.mark_cancelled(row.id, self.worker)
+                async with self.unit_of_work() as uow:
+                    await uow.outbox.mark_cancelled(row.id, self.worker)
                 result.cancelled += 1
             elif row.recipient.startswith("person:") and self.window.open_at(now) != now:
-                async with self.unit_of_work() as store:
-                    await store.mark_retry(
+                async with self.unit_of_work() as uow:
+                    await uow.outbox.mark_retry(
                         row.id,
                         self.worker,
                         self.window.open_at(now),
@@ -184,9 +181,9 @@ class Delivery:
         try:
             channel = await self._channel_of(live[0].recipient)
             self._channels[live[0].recipient] = channel
-            async with self.unit_of_work() as store:
+            async with self.unit_of_work() as uow:
                 held = set(
-                    await store.mark_posting(
+                    await uow.outbox.mark_posting(
                         [row.id for row in live], self.worker, self.clock.now() + self.policy.lease
                     )
                 )
@@ -217,11 +214,11 @@ class Delivery:
             for row in live:
                 await self._fail(row, contexts.get(row.frist_id), failure.code, result)
             return
-        async with self.unit_of_work() as store:
+        async with self.unit_of_work() as uow:
             entries = []
             recorded_count = 0
             for row in live:
-                recorded = await store.mark_sent(
+                recorded = await uow.outbox.mark_sent(
                     row.id, self.worker, channel, ts, self.clock.now(), row.uncertain
                 )
                 if not recorded:
@@ -235,7 +232,7 @@ class Delivery:
                 entries.append(
                     ("frister", "meddelande_levererat", context.code if context else None, detail)
                 )
-            await store.audit_many(entries, self.clock.now())
+            await uow.audit.append_many(entries, self.clock.now())
         result.sent += recorded_count
         for row in live:
             if row.uncertain:
@@ -265,8 +262,8 @@ class Delivery:
         delay = min(self.policy.max_backoff, self.policy.base_backoff * 2 ** (row.attempts - 1))
         delay *= 0.5 + self.rng.random()
         at = self.clock.now() + timedelta(seconds=delay)
-        async with self.unit_of_work() as store:
-            await store.mark_retry(
+        async with self.unit_of_work() as uow:
+            await uow.outbox.mark_retry(
                 row.id, self.worker, at, failure.reason, row.uncertain or failure.maybe_delivered
             )
         result.retried += 1
@@ -276,9 +273,9 @@ class Delivery:
         result.failed += 1
         result.errors.append(error)
         log.error("notification %s failed permanently: %s", row.id, error)
-        async with self.unit_of_work() as store:
-            await store.mark_failed(row.id, self.worker, error)
-            await store.audit(
+        async with self.unit_of_work() as uow:
+            await uow.outbox.mark_failed(row.id, self.worker, error)
+            await uow.audit.append(
                 "frister",
                 "meddelande_misslyckat",
                 context.code if context else None,
@@ -287,7 +284,7 @@ class Delivery:
             )
             if row.step.startswith(FAILURE_STEP):
                 return  # a failed failure report stays visible in `frister status`
-            channels = await store.failure_channels(row.frist_id)
+            channels = await uow.outbox.failure_channels(row.frist_id)
             if self.admin_channel:
                 channels.append(self.admin_channel)
             now = self.clock.now()
@@ -302,7 +299,7 @@ class Delivery:
                 for channel in dict.fromkeys(channels)
             ]
             if reports:
-                await store.add_notifications(reports, now)
+                await uow.outbox.add_notifications(reports, now)
             else:
                 log.error("no escalation or admin channel to report notification %s", row.id)
 
@@ -316,8 +313,8 @@ class Delivery:
         chat_id, email = self._people.get(person_id, (None, None))
         if chat_id is None and email:
             chat_id = await self.messenger.user_by_email(email)
-            async with self.unit_of_work() as store:
-                await store.save_chat_id(person_id, chat_id)
+            async with self.unit_of_work() as uow:
+                await uow.outbox.save_chat_id(person_id, chat_id)
             self._people[person_id] = (chat_id, email)
         if chat_id is None:
             raise PermanentFailure("no_chat_id")
@@ -328,8 +325,8 @@ class Delivery:
             return message_from_json(row.payload)
         if row.step.startswith(FAILURE_STEP):
             original = int(row.step.removeprefix(FAILURE_STEP))
-            async with self.unit_of_work() as store:
-                recipient, error = await store.notification_detail(original)
+            async with self.unit_of_work() as uow:
+                recipient, error = await uow.outbox.notification_detail(original)
             return self.notices.failure_report(context, recipient, error)
         if context is None:
             raise PermanentFailure("deadline_missing")

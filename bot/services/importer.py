@@ -21,13 +21,14 @@ from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.deadlines import derive_deadlines, reconcile
 from bot.domain.delegation import DelegationMode, check_decision, restarted_investigations
+from bot.domain.messages import Message
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
 from bot.domain.screening import find_identifiers
 from bot.i18n import _, ngettext
-from bot.messaging import Message
-from bot.ports import NewEvent, UnitOfWork
+from bot.ports.cases import NewEvent
+from bot.ports.unit_of_work import UnitOfWork
 from bot.services.alarms import alarm_chefs
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
@@ -317,9 +318,9 @@ class CaseImporter:
         if report.errors and not skip_bad:
             raise ImportAborted(report)
         now = self.clock.now()
-        async with self.unit_of_work() as store:
+        async with self.unit_of_work() as uow:
             fingerprint_of = {row.code: row.fingerprint for row in rows}
-            existing = await store.cases_by_code(fingerprint_of)
+            existing = await uow.cases.cases_by_code(fingerprint_of)
             clashing = {
                 code
                 for code, case in existing.items()
@@ -337,8 +338,8 @@ class CaseImporter:
             if not rows:
                 report.errors.sort(key=lambda e: e.line)
                 return report
-            units = await store.ensure_units({row.enhet for row in rows}, now)
-            staff = await store.ensure_staff(
+            units = await uow.cases.ensure_units({row.enhet for row in rows}, now)
+            staff = await uow.cases.ensure_staff(
                 {row.handlaggare: units[row.enhet] for row in rows}.items(), now
             )
             last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
@@ -351,14 +352,14 @@ class CaseImporter:
                     new_cases.append((code, row.fingerprint, enhet_id, owner))
                     continue
                 if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
-                    await store.assign_case(case.id, enhet_id, owner)
+                    await uow.cases.assign_case(case.id, enhet_id, owner)
                 case_ids[code] = case.id
             if new_cases:  # one bulk insert, not a statement per case
-                added = await store.add_cases(new_cases, "import", now)
+                added = await uow.cases.add_cases(new_cases, "import", now)
                 case_ids.update({code: case.id for code, case in added.items()})
                 report.new_cases += len(added)
             events = [NewEvent(case_ids[row.code], row.event, row.day, "import") for row in rows]
-            fresh = await store.add_events(events, now)
+            fresh = await uow.cases.add_events(events, now)
             report.new_events = len(fresh)
             code_of = {case_id: code for code, case_id in case_ids.items()}
             audit = [
@@ -375,8 +376,8 @@ class CaseImporter:
             )
             report.imported_rows = len(rows)
             ids = list(case_ids.values())
-            all_events = await store.events_of(ids)
-            stored = await store.deadlines_of(ids)
+            all_events = await uow.cases.events_of(ids)
+            stored = await uow.cases.deadlines_of(ids)
             changes = {}
             for case_id in ids:
                 derived = derive_deadlines(all_events.get(case_id, []), self.pack, self.calendar)
@@ -386,7 +387,7 @@ class CaseImporter:
                 changes[case_id] = change
                 if case_progress:
                     case_progress(1)
-            await store.apply_deadline_changes(changes, now)
+            await uow.cases.apply_deadline_changes(changes, now)
             audit += [
                 (
                     "import",
@@ -398,16 +399,16 @@ class CaseImporter:
                 for _id, item in change.update
                 if item.status.value != "open"
             ]
-            await store.audit_many(audit, now)
-            await self._alarms(store, rows, fresh, all_events, case_ids, now)
-            await store.set_state("import:last", now.isoformat(), now)
+            await uow.audit.append_many(audit, now)
+            await self._alarms(uow, rows, fresh, all_events, case_ids, now)
+            await uow.outbox.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
 
-    async def _alarms(self, store, rows, fresh, all_events, case_ids, now) -> None:
+    async def _alarms(self, uow, rows, fresh, all_events, case_ids, now) -> None:
         """Tell the chef about decisions without delegation and restarted utredningar (JO)."""
         today = local_today(self.clock, self.tz)
-        cases = await store.cases_by_code(case_ids)
+        cases = await uow.cases.cases_by_code(case_ids)
         fresh_keys = {(e.case_id, e.type, e.date) for e in fresh}
         for row in rows:
             case = cases[row.code]
@@ -416,14 +417,14 @@ class CaseImporter:
                     row.code, self.pack.event_name(row.event), row.day
                 )
                 await alarm_chefs(
-                    store,
+                    uow,
                     case.enhet_id,
                     f"larm:delegation:{row.code}:{row.event}:{row.day}",
                     message,
                     now,
                     today,
                 )
-                await store.audit(
+                await uow.audit.append(
                     "import",
                     "beslut_utan_delegation",
                     row.code,
@@ -435,14 +436,14 @@ class CaseImporter:
                 if (case_id, "utredning_inledd", restart.reopened_on) not in fresh_keys:
                     continue
                 await alarm_chefs(
-                    store,
+                    uow,
                     cases[code].enhet_id,
                     f"larm:omstart:{code}:{restart.reopened_on.isoformat()}",
                     _restart_message(code, restart),
                     now,
                     today,
                 )
-                await store.audit(
+                await uow.audit.append(
                     "import",
                     "utredning_omstartad",
                     code,

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.messages import Action, Message
 from bot.domain.rules import RulePack
 from bot.formatting import long_date, relative_day
 from bot.i18n import _, ngettext
-from bot.messaging import Action, Message
+from bot.ports.outbox import NoticeContext
 
 FAILURE_STEP = "fel:"
-
-
-@dataclass(frozen=True)
-class NoticeContext:
-    """What a notice says about its deadline (read when it is sent, so edits show)."""
-
-    code: str
-    rule_id: str
-    trigger_date: date
-    last_day: date
-    extended_to: date | None
-    status: str
-
-    @property
-    def effective_last_day(self) -> date:
-        return self.extended_to or self.last_day
 
 
 def _kind(step: str) -> str:

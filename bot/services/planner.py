@@ -21,8 +21,15 @@ from bot.domain.periods import Offset
 from bot.domain.recipients import Directory, Recipient
 from bot.domain.roles import Role
 from bot.domain.rules import RulePack, Step
-from bot.outbox import PENDING, QUIETED, SUPERSEDED, NewNotification, OutboxStore, PlanningItem
-from bot.ports import UnitOfWork
+from bot.ports.outbox import (
+    PENDING,
+    QUIETED,
+    SUPERSEDED,
+    NewNotification,
+    OutboxStore,
+    PlanningItem,
+)
+from bot.ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 MISSING_STEP = "saknar_handlaggare"
@@ -85,26 +92,28 @@ class Planner:
         now = self.clock.now()
         result = PlanResult()
         while True:
-            async with self.unit_of_work() as store:
-                items = await store.fristar_to_plan(now, self.batch)
+            async with self.unit_of_work() as uow:
+                items = await uow.outbox.fristar_to_plan(now, self.batch)
                 if items:
-                    await self._plan(store, items, now, result)
-                await store.set_state("planner:last_tick", now.isoformat(), now)
+                    await self._plan(uow, items, now, result)
+                await uow.outbox.set_state("planner:last_tick", now.isoformat(), now)
             if len(items) < self.batch:
                 return result
 
     async def _plan(
-        self, store: OutboxStore, items: list[PlanningItem], now: datetime, result: PlanResult
+        self, uow: OutboxStore, items: list[PlanningItem], now: datetime, result: PlanResult
     ) -> None:
         units = {item.enhet_id for item in items}
         directory = Directory(
-            await store.staff_for(units),
-            await store.escalation_channels(units),
+            await uow.outbox.staff_for(units),
+            await uow.outbox.escalation_channels(units),
             self.admin_channel,
         )
         planned = {
             (frist_id, step)
-            for frist_id, step, _recipient in await store.planned_keys(i.frist_id for i in items)
+            for frist_id, step, _recipient in await uow.outbox.planned_keys(
+                i.frist_id for i in items
+            )
         }
         not_before = self.window.open_at(now)
         rows: list[NewNotification] = []
@@ -130,8 +139,8 @@ class Planner:
         result.deadlines += len(items)
         result.planned += sum(1 for row in rows if row.state == PENDING)
         result.superseded += sum(1 for row in rows if row.state == SUPERSEDED)
-        await store.add_notifications(rows, now)
-        await store.set_next_steps(next_steps)
+        await uow.outbox.add_notifications(rows, now)
+        await uow.outbox.set_next_steps(next_steps)
 
     def _candidates(
         self,

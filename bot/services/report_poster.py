@@ -9,10 +9,10 @@ from dateutil.relativedelta import relativedelta
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
+from bot.domain.messages import Message, message_to_json
 from bot.i18n import _
-from bot.messaging import Message, message_to_json
-from bot.outbox import NewNotification
-from bot.ports import UnitOfWork
+from bot.ports.outbox import NewNotification
+from bot.ports.unit_of_work import UnitOfWork
 from bot.services.reports import GROUP_NAMES, MonthReport, build_report
 
 
@@ -76,20 +76,20 @@ class MonthlyReports:
         month = today.replace(day=1) - relativedelta(months=1)
         now = self.clock.now()
         planned = 0
-        async with self.unit_of_work() as store:
-            for enhet_id, (name, channel) in (await store.units()).items():
+        async with self.unit_of_work() as uow:
+            for enhet_id, (name, channel) in (await uow.outbox.units()).items():
                 step = f"rapport:{enhet_id}:{month.strftime('%Y-%m')}"
-                if not channel or await store.has_step(step):
+                if not channel or await uow.outbox.has_step(step):
                     continue
                 report = build_report(
                     name,
-                    await store.report_rows(name),
+                    await uow.reports.report_rows(name),
                     month,
                     today,
-                    await store.investigation_events(name),
+                    await uow.reports.investigation_events(name),
                 )
                 payload = message_to_json(report_message(report))
-                await store.add_notifications(
+                await uow.outbox.add_notifications(
                     [NewNotification(None, step, f"channel:{channel}", now, payload=payload)], now
                 )
                 planned += 1

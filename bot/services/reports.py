@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from bot.domain.deadlines import CaseEvent
 from bot.domain.delegation import Restart, restarted_investigations
 from bot.i18n import N_, _
+from bot.ports.reports import ReportRow
 
 # Rule groups the supervisory findings asked about.
 GROUPS = {
@@ -32,19 +33,6 @@ GROUP_NAMES = {
     "utredning": N_("Utredningar within 4 months"),
     "overvagande": N_("Överväganden on time"),
 }
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    enhet: str
-    code: str
-    rule_id: str
-    trigger_date: date
-    last_day: date
-    extended_to: date | None
-    status: str
-    closed_on: date | None
-    handlaggare: str | None
 
 
 @dataclass

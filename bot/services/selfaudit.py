@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.ports import UnitOfWork
+from bot.ports.unit_of_work import UnitOfWork
 
 FATAL_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "account_inactive_bot")
 
@@ -35,10 +35,10 @@ class SelfAudit:
 
     async def check(self) -> Health:
         now = self.clock.now()
-        async with self.unit_of_work() as store:
-            stats = await store.outbox_stats(now, self.stuck_after)
-            ticks = await store.get_state("planner:last_tick")
-            failed = await store.failed_notifications(limit=20)
+        async with self.unit_of_work() as uow:
+            stats = await uow.outbox.outbox_stats(now, self.stuck_after)
+            ticks = await uow.outbox.get_state("planner:last_tick")
+            failed = await uow.outbox.failed_notifications(limit=20)
         last_tick = max((at for _value, at in ticks.values()), default=None)
         ticking = last_tick is not None and now - last_tick <= 3 * self.tick_interval
         fatal = [row for row in failed if (row[4] or "").startswith(FATAL_ERRORS)]

@@ -11,15 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.domain.commands import fold
 from bot.domain.roles import Role
 from bot.domain.screening import find_identifiers
 from bot.i18n import _
-from bot.ports import StaffRecord, UnitOfWork
+from bot.ports.cases import StaffRecord
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.importer import RowError
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
@@ -185,15 +187,15 @@ class StaffImporter:
         if errors:
             raise StaffImportAborted(report)
         now = self.clock.now()
-        async with self.unit_of_work() as store:
+        async with self.unit_of_work() as uow:
             in_file = {record.chat_user_id for _line, record in records}
             kept: list[StaffRecord] = []
             for line, record in records:
-                current = await store.staff_by_chat_id(record.chat_user_id)
+                current = await uow.chat.staff_by_chat_id(record.chat_user_id)
                 unknown_substitute = (
                     record.substitute
                     and record.substitute not in in_file
-                    and await store.staff_by_chat_id(record.substitute) is None
+                    and await uow.chat.staff_by_chat_id(record.substitute) is None
                 )
                 if unknown_substitute:
                     report.errors.append(
@@ -208,7 +210,7 @@ class StaffImporter:
                 if current is not None and current.absent_from is not None:
                     substitute = record.substitute
                     if substitute is None and current.substitute_id is not None:
-                        found = await store.staff_by_ids([current.substitute_id])
+                        found = await uow.chat.staff_by_ids([current.substitute_id])
                         other = found.get(current.substitute_id)
                         substitute = other.chat_user_id if other else None
                     record = StaffRecord(
@@ -224,7 +226,7 @@ class StaffImporter:
                 kept.append(record)
             if report.errors:
                 raise StaffImportAborted(report)
-            report.stored = await store.upsert_staff(kept, now)
+            report.stored = await store_staff(uow, kept, now)
         return report
 
 
@@ -233,3 +235,28 @@ def _identifier_message(column: int) -> str:
         "column {column} contains what looks like a personal identity number; the row is "
         "refused and nothing of it is stored"
     ).format(column=column)
+
+
+async def store_staff(uow: Stores, records: Sequence[StaffRecord], now: datetime) -> int:
+    """Create or update staff (their open deadlines are replanned) and audit each change."""
+    stored = await uow.cases.upsert_staff(records, now)
+    await uow.audit.append_many(
+        [
+            (
+                "system",
+                "personal_andrad",
+                None,
+                {
+                    "chatt_id": r.chat_user_id,
+                    "roll": r.role,
+                    "enhet": r.enhet,
+                    "aktiv": r.active,
+                    "franvaro": [str(r.absent_from), str(r.absent_to)] if r.absent_from else None,
+                    "ersattare": r.substitute,
+                },
+            )
+            for r in records
+        ],
+        now,
+    )
+    return stored

@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
+from bot.domain.messages import Message, message_to_json
 from bot.formatting import long_date
 from bot.i18n import _
-from bot.messaging import Message, message_to_json
-from bot.outbox import NewNotification
-from bot.ports import UnitOfWork
+from bot.ports.outbox import NewNotification
+from bot.ports.unit_of_work import UnitOfWork
 from bot.services.alarms import alarm_chefs
 
 IMPORT_STATE = "import:last"
@@ -98,11 +98,11 @@ class IntakeWatchdog:
         now = self.clock.now()
         today = local_today(self.clock, self.tz)
         start = today - timedelta(weeks=self.policy.window_weeks)
-        async with self.unit_of_work() as store:
-            units = await store.units()
+        async with self.unit_of_work() as uow:
+            units = await uow.outbox.units()
             silences = find_silences(
-                await store.intake_by_unit(start),
-                await store.last_intake(),
+                await uow.outbox.intake_by_unit(start),
+                await uow.outbox.last_intake(),
                 {enhet_id: name for enhet_id, (name, _channel) in units.items()},
                 today,
                 self.calendar,
@@ -112,7 +112,7 @@ class IntakeWatchdog:
             for silence in silences:
                 step = f"larm:intag:{silence.enhet_id}:{silence.last_intake.isoformat()}"
                 planned = await alarm_chefs(
-                    store,
+                    uow,
                     silence.enhet_id,
                     step,
                     self._silence_message(silence),
@@ -121,7 +121,7 @@ class IntakeWatchdog:
                     self.admin_channel,
                 )
                 if planned:
-                    await store.audit(
+                    await uow.audit.append(
                         "frister",
                         "larm_inflode",
                         None,
@@ -133,21 +133,21 @@ class IntakeWatchdog:
                         },
                         now,
                     )
-            rows += await self._import_alarm(store, now)
+            rows += await self._import_alarm(uow, now)
             if rows:
-                await store.add_notifications(rows, now)
+                await uow.outbox.add_notifications(rows, now)
         return silences
 
-    async def _import_alarm(self, store, now: datetime) -> list[NewNotification]:
+    async def _import_alarm(self, uow, now: datetime) -> list[NewNotification]:
         if self.policy.import_every is None or not self.admin_channel:
             return []
-        state = await store.get_state(IMPORT_STATE)
+        state = await uow.outbox.get_state(IMPORT_STATE)
         last = max((at for _value, at in state.values()), default=None)
         if last is not None and now - last <= self.policy.import_every:
             return []
         since = last.isoformat() if last else "never"
         step = f"larm:import:{since}"
-        if await store.has_step(step):
+        if await uow.outbox.has_step(step):
             return []
         when = long_date(last.astimezone(self.tz).date()) if last else _("never")
         message = Message(

@@ -36,6 +36,22 @@ class PlanningItem:
 
 
 @dataclass(frozen=True)
+class NoticeContext:
+    """What a notice says about its deadline (read when it is sent, so edits show)."""
+
+    code: str
+    rule_id: str
+    trigger_date: date
+    last_day: date
+    extended_to: date | None
+    status: str
+
+    @property
+    def effective_last_day(self) -> date:
+        return self.extended_to or self.last_day
+
+
+@dataclass(frozen=True)
 class NewNotification:
     frist_id: int | None
     step: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.messaging import Message
+from bot.domain.messages import Message
 
 FieldKind = Literal["select", "date", "text", "long_text", "user", "checkbox"]
 

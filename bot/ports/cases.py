@@ -1,9 +1,8 @@
-"""Ports: what the services need from the outside world (storage now, the chat platform later)."""
+"""The case store port: cases, events, deadlines and staff (storage/repositories.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -69,16 +68,6 @@ class CaseStore(Protocol):
         self, handles: Iterable[tuple[str, int]], now: datetime
     ) -> dict[str, int]: ...
 
-    async def audit(
-        self, actor: str, action: str, code: str | None, detail: dict | None, now: datetime
-    ) -> None:
-        """Append to the hash-chained audit trail (no personal data in `detail`)."""
-        ...
-
-    async def audit_many(
-        self, entries: list[tuple[str, str, str | None, dict]], now: datetime
-    ) -> None: ...
-
     async def upsert_staff(self, records: Sequence[StaffRecord], now: datetime) -> int: ...
 
     async def set_escalation_channel(
@@ -118,9 +107,3 @@ class CaseStore(Protocol):
     async def apply_deadline_changes(
         self, changes: dict[int, DeadlineChanges], now: datetime
     ) -> None: ...
-
-
-class UnitOfWork(Protocol):
-    def __call__(self, readonly: bool = False) -> AbstractAsyncContextManager[CaseStore]:
-        """One transaction; `readonly` work must not write (it may run beside a writer)."""
-        ...

@@ -1,0 +1,32 @@
+"""The report store port: what the egenkontroll reports read (storage/reports.py implements it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from bot.domain.deadlines import CaseEvent
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    enhet: str
+    code: str
+    rule_id: str
+    trigger_date: date
+    last_day: date
+    extended_to: date | None
+    status: str
+    closed_on: date | None
+    handlaggare: str | None
+
+
+class ReportStore(Protocol):
+    async def report_rows(self, enhet: str | None = None) -> list[ReportRow]: ...
+
+    async def investigation_events(
+        self, enhet: str | None = None
+    ) -> dict[str, list[CaseEvent]]: ...
+
+    async def unit_names(self) -> list[str]: ...
