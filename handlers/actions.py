@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.chat import Caller
+from bot.ports.conversation import Caller
 from handlers.replay import seen
 from handlers.reply import show
 
@@ -27,7 +27,10 @@ def register(app: AsyncApp, services) -> None:
         await ack()
         if await seen(services, request, body):
             return
-        caller = Caller(body["user"]["id"], (body.get("channel") or {}).get("id"))
+        channel = (body.get("channel") or {}).get("id")
+        caller = Caller(
+            body["user"]["id"], channel, direct=bool(channel and channel.startswith("D"))
+        )
         answer = await chat.button(caller, action["action_id"], str(action.get("value") or ""))
         await show(
             answer,

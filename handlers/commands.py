@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.chat import Caller
+from bot.ports.conversation import Caller
 from handlers.replay import seen
 from handlers.reply import show
 
@@ -24,7 +24,10 @@ def register(app: AsyncApp, services) -> None:
         await ack()
         if await seen(services, request, body):
             return
-        caller = Caller(command["user_id"], command.get("channel_id"))
+        channel = command.get("channel_id")
+        caller = Caller(
+            command["user_id"], channel, direct=bool(channel and channel.startswith("D"))
+        )
         answer = await chat.command(caller, unescape(command.get("text") or ""))
         await show(
             answer,

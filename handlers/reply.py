@@ -9,7 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import _
-from bot.services.chat import Answer, ChatService
+from bot.ports.conversation import Answer
+from bot.services.chat import ChatService
 from handlers import blocks
 
 log = logging.getLogger("frister.slack")

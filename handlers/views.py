@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.chat import Caller
+from bot.ports.conversation import Caller
 from handlers import blocks
 from handlers.reply import refresh
 

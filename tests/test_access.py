@@ -15,7 +15,7 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.domain.access import Action, Actor, Target, allowed
 from bot.domain.roles import Role
-from bot.services.chat import Caller
+from bot.ports.conversation import Caller
 from storage.database import session_factory, transaction
 from storage.models import AuditEvent
 from tests.factories import add_person, code_of, import_rows

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import App
 from bot.clock import FixedClock
+from bot.ports.conversation import Caller
 from bot.runtime import Runtime
-from bot.services.chat import Caller
 from bot.standin import Fault, SlackStandIn, block_errors
 from handlers.app import build
 from handlers.messenger import SlackMessenger, make_client

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.domain import commands as c
-from bot.services.chat import Answer, Caller, FormResult
+from bot.ports.conversation import Answer, Caller, FormResult
 from tests.factories import add_person, code_of, import_rows
 
 NORD = "Barn och unga Nord"

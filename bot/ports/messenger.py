@@ -7,6 +7,8 @@ decide, without knowing the platform, whether to wait, retry or report a permane
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from bot.domain.messages import Message
@@ -54,3 +56,16 @@ class Messenger(Protocol):
     async def user_by_email(self, email: str) -> str:
         """A user's chat id from their e-mail address."""
         ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a platform allows; the core shapes answers and paces delivery by these."""
+
+    pace: float  # seconds between two messages to one conversation
+    max_pages: int  # messages in one answer
+    page_chars: int  # characters in one message's plain text
+    paragraphs_per_page: int
+    paragraph_chars: int  # characters in one paragraph (one rendered text block)
+    lines_per_paragraph: int
+    replay_memory: timedelta  # how long a request id is remembered (> the platform's retries)

@@ -13,7 +13,7 @@ import logging
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock, local_today
@@ -35,6 +35,7 @@ from bot.i18n import N_, _, ngettext
 from bot.ports.audit import AuditEntry
 from bot.ports.cases import NewEvent
 from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
+from bot.ports.conversation import Answer, Caller, FormResult
 from bot.ports.outbox import PENDING, NewNotification
 from bot.ports.unit_of_work import UnitOfWork
 from bot.services.alarms import alarm_chefs
@@ -119,31 +120,6 @@ def identifier_refusal() -> str:
 
 
 # ---- answers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: str
-    channel_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What to show: messages (ephemeral unless `public`), a form to open, a message to
-    replace (the one whose button was pressed) and whose home tabs to refresh."""
-
-    messages: tuple[Message, ...] = ()
-    public: bool = False
-    form: Form | None = None
-    replace: Message | None = None
-    refresh: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FormResult:
-    errors: dict[str, str] = field(default_factory=dict)
-    view: Form | None = None  # the result view (or the form again, with a problem on top)
-    refresh: tuple[str, ...] = ()
 
 
 def say(text: str, title: str = "") -> Message:
@@ -1061,7 +1037,7 @@ class ChatService:
     async def _do_adminlink(self, uow, caller: Caller, me: StaffInfo, c: cmd.AdminLink) -> Answer:
         if not allowed(self.actor(me), Action.ADMIN):
             return await self.refuse(uow, me, Action.ADMIN)
-        if not caller.channel_id or caller.channel_id.startswith("D"):
+        if not caller.channel_id or caller.direct:
             return _answer(_("Run this in the channel you want to link."))
         if c.enhet is None:
             await uow.chat.link_channel(caller.channel_id, None)
@@ -1090,7 +1066,7 @@ class ChatService:
                 uow, me, "eskaleringskanal_andrad", None, {"enhet": unit[1], "kanal": None}
             )
             return _answer(_("{unit} has no escalation channel now.").format(unit=unit[1]))
-        if not caller.channel_id or caller.channel_id.startswith("D"):
+        if not caller.channel_id or caller.direct:
             return _answer(_("Run this in the channel that should get the escalations."))
         await uow.cases.set_escalation_channel(unit[1], caller.channel_id, self.clock.now())
         await self.audit(

@@ -1,0 +1,1 @@
+"""The Slack adapter: Bolt listeners, the outbound messenger and Block Kit rendering."""
