@@ -11,6 +11,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
+from bot.chat.service import ChatService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, SettingsError
 from bot.domain.calendar import SwedishCalendar, swedish_calendar
@@ -20,7 +21,6 @@ from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
 from bot.ports.messenger import Messenger
-from bot.services.chat import ChatService
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
@@ -28,6 +28,7 @@ from bot.services.planner import Planner, SendingWindow
 from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
+from handlers.slack.limits import SLACK_LIMITS
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
@@ -159,6 +160,7 @@ class App:
             self.calendar,
             self.sending,
             self.clock,
+            SLACK_LIMITS,
             self.settings.pseudonym_length,
             DelegationMode(self.settings.delegation_mode),
             self.settings.admin_channel,

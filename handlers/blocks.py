@@ -1,14 +1,12 @@
 """Block Kit for the chat interface: answers, modals (bot.domain.forms) and the home tab.
 
-Messages go through handlers.messenger.render_blocks (Slack's limits, escaping); afterwards the
-mentions the services wrote (`<@U…>`, `<#C…>`) are turned back into Slack mentions, since
-render_blocks escapes every `<` and `>`.
+Messages go through handlers.messenger.render_blocks (Slack's limits, escaping, and the neutral
+markup of bot.domain.markup rendered as Slack mentions, channels and bold).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bot.domain.forms import Form, FormField, Values
@@ -22,30 +20,14 @@ MAX_HINT = 2000
 MAX_OPTION = 75
 MAX_OPTIONS = 100
 MAX_METADATA = 3000
-_MENTION = re.compile(r"&lt;([@#][UWC][A-Z0-9]{2,30})&gt;")
-
-
-def unmention(text: str) -> str:
-    """`&lt;@U123&gt;` back to `<@U123>` (only this exact shape)."""
-    return _MENTION.sub(r"<\1>", text)
-
-
-def _unmention_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return unmention(value)
-    if isinstance(value, list):
-        return [_unmention_all(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _unmention_all(item) for key, item in value.items()}
-    return value
 
 
 def message_blocks(message: Message) -> list[dict[str, Any]]:
-    return _unmention_all(render_blocks(message))
+    return render_blocks(message)
 
 
 def message_text(message: Message) -> str:
-    return unmention(render_text(message))
+    return render_text(message)
 
 
 def message_payload(message: Message) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt.async_app import AsyncApp
 
+from bot.domain import markup
 from bot.ports.conversation import Caller
 from handlers.replay import seen
 from handlers.reply import show
@@ -11,9 +14,17 @@ from handlers.reply import show
 COMMAND = "/frister"
 
 
+_SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
+
+
 def unescape(text: str) -> str:
     """Slack sends &, < and > of typed text as &amp;, &lt; and &gt;."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def neutral_mentions(text: str) -> str:
+    """Slack's mentions in a command (`<@U123|anna>`, `<@U123>`) as neutral markup."""
+    return _SLACK_MENTION.sub(lambda m: markup.mention(m[1]), markup.strip(text))
 
 
 def register(app: AsyncApp, services) -> None:
@@ -28,7 +39,8 @@ def register(app: AsyncApp, services) -> None:
         caller = Caller(
             command["user_id"], channel, direct=bool(channel and channel.startswith("D"))
         )
-        answer = await chat.command(caller, unescape(command.get("text") or ""))
+        text = neutral_mentions(unescape(command.get("text") or ""))
+        answer = await chat.command(caller, text)
         await show(
             answer,
             chat=chat,

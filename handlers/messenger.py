@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.domain import markup
 from bot.domain.messages import Message
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 
@@ -293,6 +294,17 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def slack_markup(escaped: str) -> str:
+    """Neutral markup (bot.domain.markup) in escaped text as Slack mrkdwn: mentions, channels,
+    bold. A marker pair is as long as the Slack syntax it becomes, so the limits still hold."""
+    return markup.render(
+        escaped,
+        person=lambda u: f"<@{u}>",
+        room=lambda c: f"<#{c}>",
+        strong=lambda t: f"*{t}*",
+    )
+
+
 def _entity_safe(text: str, cut: int) -> int:
     """Move `cut` back so that it does not fall inside an entity such as &amp;."""
     amp = text.rfind("&", max(0, cut - 4), cut)
@@ -338,7 +350,7 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _field(label: str, value: str) -> dict[str, str] | None:
-    label, value = escape(label.strip()), escape(value.strip())
+    label, value = escape(label.strip()), slack_markup(escape(value.strip()))
     text = f"*{label}*\n{value}" if label else value
     return _mrkdwn(truncate(text, MAX_FIELD)) if text.strip() else None
 
@@ -384,12 +396,12 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
     for start in range(0, len(fields), MAX_FIELDS):
         content.append({"type": "section", "fields": fields[start : start + MAX_FIELDS]})
     for paragraph in message.body:
-        for piece in split(escape(paragraph), MAX_SECTION):
+        for piece in split(slack_markup(escape(paragraph)), MAX_SECTION):
             content.append({"type": "section", "text": _mrkdwn(piece)})
 
     tail = _action_blocks(message)
     if message.context and message.context.strip():
-        context = truncate(escape(message.context.strip()), MAX_CONTEXT)
+        context = truncate(slack_markup(escape(message.context.strip())), MAX_CONTEXT)
         tail.append({"type": "context", "elements": [_mrkdwn(context)]})
     if len(head) + len(tail) > MAX_BLOCKS:  # hundreds of buttons: keep the last ones
         tail = tail[len(head) + len(tail) - MAX_BLOCKS :]
@@ -404,4 +416,4 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
 def render_text(message: Message) -> str:
     """The plain-text fallback (notifications, screen readers), escaped, ≤ 40 000 characters."""
     text = message.text.strip() or message.title.strip()
-    return truncate(escape(text), MAX_TEXT)
+    return truncate(slack_markup(escape(text)), MAX_TEXT)

@@ -8,9 +8,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.service import ChatService
 from bot.i18n import _
 from bot.ports.conversation import Answer
-from bot.services.chat import ChatService
 from handlers import blocks
 
 log = logging.getLogger("frister.slack")

@@ -8,6 +8,8 @@ import asyncio
 import json
 import re
 import time
+import typing
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,12 +20,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
+from bot.chat.commands import HANDLERS
+from bot.chat.rendering import Layout, clean
 from bot.clock import FixedClock
+from bot.domain import commands as cmd
+from bot.domain import markup
 from bot.ports.conversation import Caller
 from bot.runtime import Runtime
 from bot.standin import Fault, SlackStandIn, block_errors
 from handlers.app import build
 from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.limits import SLACK_LIMITS
 from storage.database import session_factory, transaction
 from storage.models import Arende, AuditEvent, Enhet, Frist, Notification, Person
 from tests.factories import add_person, code_of, import_rows
@@ -1014,3 +1021,58 @@ async def test_socket_mode(app, slack, world, monkeypatch):
     finally:
         await runtime.stop()
     assert connected[-1] == "closed"
+
+
+# ---- the chat package without Slack ---------------------------------------------------------
+
+
+def test_every_command_has_a_handler():
+    assert set(HANDLERS) == set(typing.get_args(cmd.Command))
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("", True),
+        ("30", True),
+        ("försenade", True),
+        ("team visa", True),
+        (f"ärende {IFO1}", True),
+        ("statistik", True),
+        ("hjälp", True),
+        ("admin", True),
+        ("förläng", False),  # opens a form, and may write
+        ("xyzzy", True),
+        (f"klar {IFO1}", False),
+        ("ny", False),
+        ("frånvaro av", False),
+        ("admin koppla Nord", False),
+        (f"klar {PNR}", True),  # refused for the personnummer: nothing is written
+    ],
+)
+def test_is_question(app, text, question):
+    assert app.chat().is_question(text) is question
+
+
+async def test_answers_use_neutral_markup(app, world):
+    """The service writes neutral markup; only the adapter knows Slack's `<@…>`."""
+    answer = await app.chat().command(Caller(DAN), "försenade")
+    text = answer.messages[0].text
+    assert markup.mention(ANNA) in text and f"<@{ANNA}>" not in text
+    result = await app.chat().submit_form(
+        Caller(ANNA), "ny", {"handelse": "anmalan_inkom", "datum": "2026-06-15", "nytt": "nytt"}, {}
+    )
+    code = re.search(r"Ny ärendekod: \ue002(\S+)\ue003\.", result.view.intro.text)
+    assert code is not None and "*" not in result.view.intro.text
+
+
+def test_free_text_loses_markup_markers():
+    forged = f"skäl {markup.mention('U0DAN0001')} {markup.bold('x')}"
+    assert clean(forged) == "skäl @U0DAN0001 x"
+
+
+def test_pages_follow_the_platform_limits():
+    small = Layout(replace(SLACK_LIMITS, max_pages=2, paragraphs_per_page=2, lines_per_paragraph=2))
+    pages = small.pages("Titel", [f"rad {n}" for n in range(20)])
+    assert [p.title for p in pages] == ["Titel (1/2)", "Titel (2/2)"]
+    assert pages[-1].body[-1] == "… och 12 rader till. Begränsa frågan, t.ex. `/frister 7`."

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import commands as c
+from bot.domain.markup import mention
 from bot.domain.roles import Role
 
 CODE = "K7QM-3XTP"
@@ -59,7 +60,7 @@ CODE = "K7QM-3XTP"
         ("franvaro av", c.Absence(clear=True)),
         ("frånvaro 2026-07-01", c.Absence(date(2026, 7, 1), date(2026, 7, 1))),
         (
-            "frånvaro 2026-07-01 2026-07-10 <@U0BO12345|bo>",
+            f"frånvaro 2026-07-01 2026-07-10 {mention('U0BO12345')}",
             c.Absence(date(2026, 7, 1), date(2026, 7, 10), "U0BO12345"),
         ),
         (
@@ -82,11 +83,14 @@ CODE = "K7QM-3XTP"
         ("admin eskalering Barn och unga Nord", c.AdminEscalation("Barn och unga Nord")),
         ("admin eskalering Barn och unga Nord av", c.AdminEscalation("Barn och unga Nord", True)),
         (
-            "admin roll <@U0CHEF999> chef Barn och unga Nord",
+            f"admin roll {mention('U0CHEF999')} chef Barn och unga Nord",
             c.AdminRole("U0CHEF999", Role.CHEF, "Barn och unga Nord"),
         ),
-        ("admin roll <@U0CHEF999> 1:e", c.AdminRole("U0CHEF999", Role.FORSTE_SOCIALSEKRETERARE)),
-        ("admin roll <@U0CHEF999> kung", c.Usage("admin", c.Problem.BAD_ROLE)),
+        (
+            f"admin roll {mention('U0CHEF999')} 1:e",
+            c.AdminRole("U0CHEF999", Role.FORSTE_SOCIALSEKRETERARE),
+        ),
+        (f"admin roll {mention('U0CHEF999')} kung", c.Usage("admin", c.Problem.BAD_ROLE)),
         ("0", c.Usage("dagar", c.Problem.BAD_DAYS)),
         ("400", c.Usage("dagar", c.Problem.BAD_DAYS)),
     ],
@@ -111,6 +115,23 @@ def test_unknown_suggests_closest(text, suggestion):
     assert parsed.suggestion == suggestion
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (mention("U0BO12345"), "U0BO12345"),
+        ("U0BO12345", "U0BO12345"),
+        ("6f1c2b9e-3a4d-4e5f-8a7b-0c1d2e3f4a5b", "6f1c2b9e-3a4d-4e5f-8a7b-0c1d2e3f4a5b"),
+        (mention("29:1AbC-dEf_9"), "29:1AbC-dEf_9"),
+        ("<@U0BO12345|bo>", None),  # the Slack adapter turns this into a neutral mention
+        ("<@U0BO12345>", None),
+        ("@bo", None),
+        (mention("U0BO12345") + "x", None),
+    ],
+)
+def test_parse_user(text, expected):
+    assert c.parse_user(text) == expected
+
+
 def test_unknown_without_suggestion():
     assert c.parse("xyzzyq") == c.Unknown("xyzzyq", None)
 
@@ -123,7 +144,7 @@ def test_ambiguous_prefix_is_unknown():
 KNOWN = sorted(c.ALIASES)
 WORDS = st.one_of(
     st.sampled_from(KNOWN),
-    st.sampled_from([CODE, "2026-06-26", "2026-02-30", "<@U0BO12345|bo>", "av", "visa", "-"]),
+    st.sampled_from([CODE, "2026-06-26", "2026-02-30", mention("U0BO12345"), "av", "visa", "-"]),
     st.text(max_size=12),
 )
 

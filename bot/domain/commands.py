@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.domain import markup
 from bot.domain.pseudonym import parse_code
 from bot.domain.roles import Role
 
@@ -231,8 +232,11 @@ ROLE_WORDS = {
     "administrator": Role.ADMIN,
 }
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
+_MENTIONED_ID = re.compile(r"^[\w:.-]{2,100}$")  # whatever id the adapter put in a mention
+_USER_ID = re.compile(
+    r"^(?:[UW][A-Z0-9]{6,30}"  # Slack
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"  # Entra
+)
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
@@ -254,11 +258,13 @@ def parse_date(text: str) -> date | None:
 
 
 def parse_user(text: str) -> str | None:
-    """A chat user id from a mention (`<@U123|anna>`) or a bare id (`U0123ABCD`)."""
+    """A chat user id from a neutral mention (bot.domain.markup.mention; the adapter turns the
+    platform's mentions into these) or a bare user id: a Slack id (`U0123ABCD`) or a Teams
+    (Microsoft Entra) object id, a GUID. Platform syntax (`<@U123|anna>`) is not accepted."""
     text = text.strip()
-    match = _MENTION.match(text)
-    if match:
-        return match[1]
+    mentioned = markup.mentioned(text)
+    if mentioned is not None:
+        return mentioned if _MENTIONED_ID.match(mentioned) else None
     return text if _USER_ID.match(text) else None
 
 

@@ -3,6 +3,7 @@
 Columns (header row, `;` or `,`): arende, enhet, handlaggare, handelse, datum. The case
 reference is hashed and forgotten; any cell that looks like a personnummer refuses the row.
 All rows go in one transaction: on any bad row nothing is imported unless `skip_bad` is set.
+Events are recorded through bot.services.events (deadlines re-derived, alarms raised).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from pathlib import Path
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.deadlines import derive_deadlines, reconcile
-from bot.domain.delegation import DelegationMode, check_decision, restarted_investigations
-from bot.domain.messages import Message
+from bot.domain.delegation import DelegationMode, check_decision
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
@@ -29,7 +28,7 @@ from bot.domain.screening import find_identifiers
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
 from bot.ports.unit_of_work import UnitOfWork
-from bot.services.alarms import alarm_chefs
+from bot.services.events import EventEntry, EventRecorder
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
 ALIASES = {
@@ -154,6 +153,7 @@ class CaseImporter:
         self.pseudonymiser = pseudonymiser
         self.clock = clock
         self.tz = tz
+        self.recorder = EventRecorder(pack, calendar, admin_channel)
         self._event_names = {_fold(name): event for event, name in pack.events.items()}
         self._event_names.update({_fold(event): event for event in pack.events})
 
@@ -358,101 +358,47 @@ class CaseImporter:
                 added = await uow.cases.add_cases(new_cases, "import", now)
                 case_ids.update({code: case.id for code, case in added.items()})
                 report.new_cases += len(added)
-            events = [NewEvent(case_ids[row.code], row.event, row.day, "import") for row in rows]
-            fresh = await uow.cases.add_events(events, now)
-            report.new_events = len(fresh)
-            code_of = {case_id: code for code, case_id in case_ids.items()}
-            audit = [
-                (
-                    "import",
-                    "handelse_registrerad",
-                    code_of[e.case_id],
-                    {"typ": e.type, "datum": e.date.isoformat()},
+            entries = [
+                EventEntry(
+                    NewEvent(case_ids[row.code], row.event, row.day, "import"),
+                    row.code,
+                    units[last_row[row.code].enhet],
+                    without_delegation=row.without_delegation,
                 )
-                for e in fresh
+                for row in rows
             ]
-            report.existing_events = len({(e.case_id, e.type, e.date) for e in events}) - (
-                report.new_events
+            recorded = await self.recorder.record(
+                uow,
+                entries,
+                actor="import",
+                now=now,
+                today=local_today(self.clock, self.tz),
+                rederive=case_ids.values(),
+                progress=case_progress,
             )
+            report.new_events = len(recorded.fresh)
+            report.existing_events = len({e.key for e in entries}) - report.new_events
             report.imported_rows = len(rows)
-            ids = list(case_ids.values())
-            all_events = await uow.cases.events_of(ids)
-            stored = await uow.cases.deadlines_of(ids)
-            changes = {}
-            for case_id in ids:
-                derived = derive_deadlines(all_events.get(case_id, []), self.pack, self.calendar)
-                change = reconcile(derived, stored.get(case_id, []))
+            code_of = {case_id: code for code, case_id in case_ids.items()}
+            for change in recorded.changes.values():
                 report.new_deadlines += len(change.insert)
                 report.changed_deadlines += len(change.update) + len(change.orphaned)
-                changes[case_id] = change
-                if case_progress:
-                    case_progress(1)
-            await uow.cases.apply_deadline_changes(changes, now)
-            audit += [
+            closed = [
                 (
                     "import",
                     "frist_" + item.status.value,
                     code_of[case_id],
                     {"regel": item.rule_id, "sista_dag": item.last_day.isoformat()},
                 )
-                for case_id, change in changes.items()
+                for case_id, change in recorded.changes.items()
                 for _id, item in change.update
                 if item.status.value != "open"
             ]
-            await uow.audit.append_many(audit, now)
-            await self._alarms(uow, rows, fresh, all_events, case_ids, now)
+            if closed:
+                await uow.audit.append_many(closed, now)
             await uow.outbox.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
-
-    async def _alarms(self, uow, rows, fresh, all_events, case_ids, now) -> None:
-        """Tell the chef about decisions without delegation and restarted utredningar (JO)."""
-        today = local_today(self.clock, self.tz)
-        cases = await uow.cases.cases_by_code(case_ids)
-        fresh_keys = {(e.case_id, e.type, e.date) for e in fresh}
-        for row in rows:
-            case = cases[row.code]
-            if row.without_delegation and (case.id, row.event, row.day) in fresh_keys:
-                message = _without_delegation_message(
-                    row.code, self.pack.event_name(row.event), row.day
-                )
-                await alarm_chefs(
-                    uow,
-                    case.enhet_id,
-                    f"larm:delegation:{row.code}:{row.event}:{row.day}",
-                    message,
-                    now,
-                    today,
-                )
-                await uow.audit.append(
-                    "import",
-                    "beslut_utan_delegation",
-                    row.code,
-                    {"handelse": row.event, "datum": row.day.isoformat()},
-                    now,
-                )
-        for code, case_id in case_ids.items():
-            for restart in restarted_investigations(all_events.get(case_id, [])):
-                if (case_id, "utredning_inledd", restart.reopened_on) not in fresh_keys:
-                    continue
-                await alarm_chefs(
-                    uow,
-                    cases[code].enhet_id,
-                    f"larm:omstart:{code}:{restart.reopened_on.isoformat()}",
-                    _restart_message(code, restart),
-                    now,
-                    today,
-                )
-                await uow.audit.append(
-                    "import",
-                    "utredning_omstartad",
-                    code,
-                    {
-                        "avslutad": restart.closed_on.isoformat(),
-                        "ny": restart.reopened_on.isoformat(),
-                    },
-                    now,
-                )
 
     @staticmethod
     def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
@@ -463,28 +409,6 @@ class CaseImporter:
         clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}
         errors = [RowError(r.line, _collision_message(r.code)) for r in rows if r.code in clashing]
         return [r for r in rows if r.code not in clashing], errors
-
-
-def _without_delegation_message(code: str, event: str, day: date) -> Message:
-    text = _(
-        "Decision made without delegation: {event} on {day} in case {code} was recorded at a "
-        "lower level than the delegationsordning allows."
-    ).format(event=event, day=day.isoformat(), code=code)
-    return Message(text=text, title=_("Decision made without delegation"), body=(text,))
-
-
-def _restart_message(code: str, restart) -> Message:
-    text = _(
-        "Case {code}: an utredning was closed on {closed} and a new one opened on {opened}, "
-        "{days} days later. This restarts the 4-month limit, a pattern JO has criticised: check "
-        "that the new utredning is really a new matter."
-    ).format(
-        code=code,
-        closed=restart.closed_on.isoformat(),
-        opened=restart.reopened_on.isoformat(),
-        days=restart.gap_days,
-    )
-    return Message(text=text, title=_("Utredning restarted soon after closing"), body=(text,))
 
 
 def _collision_message(code: str) -> str:

@@ -1,0 +1,157 @@
+"""Questions about many deadlines: mine, overdue, the team overview and statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from bot.domain import commands as cmd
+from bot.domain.access import Action, allowed
+from bot.domain.roles import Role
+from bot.i18n import _, ngettext
+from bot.ports.chat import StaffInfo
+from bot.ports.conversation import Answer, Caller
+from bot.ports.unit_of_work import Stores
+
+from .access import actor, refuse
+from .context import ChatContext
+from .lists import by_urgency, deadline_list, line
+from .rendering import mention, short_answer
+from .units import unit_allowed
+
+TEAM_DAYS = 30
+STATS_DAYS = 30
+
+
+async def handle_mine(
+    ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Mine
+) -> Answer:
+    if not allowed(actor(me), Action.MY_DEADLINES):
+        return await refuse(ctx, uow, me, Action.MY_DEADLINES)
+    today = ctx.today()
+    owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+    items = await uow.chat.deadline_items(
+        handlaggare_ids=owners, until=today + timedelta(days=c.days)
+    )
+    title = ngettext(
+        "Your deadlines, the next {n} day", "Your deadlines, the next {n} days", c.days
+    ).format(n=c.days)
+    if not items:
+        return short_answer(
+            ngettext(
+                "You have no open deadlines in the next {n} day.",
+                "You have no open deadlines in the next {n} days.",
+                c.days,
+            ).format(n=c.days),
+            title,
+        )
+    return Answer(deadline_list(ctx, title, items, today, me))
+
+
+async def handle_overdue(
+    ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Overdue
+) -> Answer:
+    who = actor(me)
+    if not allowed(who, Action.OVERDUE):
+        return await refuse(ctx, uow, me, Action.OVERDUE)
+    today = ctx.today()
+    yesterday = today - timedelta(days=1)
+    mine: StaffInfo | None = None
+    if who.role is Role.SOCIALCHEF:
+        items = await uow.chat.deadline_items(until=yesterday)
+        title = _("Overdue deadlines, all units")
+    elif who.role in (Role.CHEF, Role.FORSTE_SOCIALSEKRETERARE) and me.enhet_id:
+        items = await uow.chat.deadline_items(enhet_id=me.enhet_id, until=yesterday)
+        title = _("Overdue deadlines, {unit}").format(unit=me.enhet)
+    else:
+        owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+        items = await uow.chat.deadline_items(handlaggare_ids=owners, until=yesterday)
+        title = _("Your overdue deadlines")
+        mine = me
+    if not items:
+        return short_answer(_("Nothing is overdue. Well done!"), title)
+    return Answer(deadline_list(ctx, title, items, today, mine))
+
+
+async def handle_team(
+    ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Team
+) -> Answer:
+    unit = await unit_allowed(ctx, uow, me, c.enhet, Action.TEAM)
+    if isinstance(unit, Answer):
+        return unit
+    today = ctx.today()
+    items = await uow.chat.deadline_items(enhet_id=unit.id)
+    counts = await uow.chat.counts(unit.id, today, today - timedelta(days=STATS_DAYS))
+    title = _("Team overview, {unit}").format(unit=unit.name or _("all units"))
+    staff = await uow.chat.staff_by_ids({i.handlaggare_id for i in items if i.handlaggare_id})
+    per_person: Counter[int | None] = Counter()
+    per_person_late: Counter[int | None] = Counter()
+    for item in items:
+        per_person[item.handlaggare_id] += 1
+        if item.effective_last_day < today:
+            per_person_late[item.handlaggare_id] += 1
+    people = [
+        _("{who}: open {open}, overdue {late}").format(
+            who=mention(staff[pid].chat_user_id)
+            if pid is not None and pid in staff
+            else _("no handläggare"),
+            open=per_person[pid],
+            late=per_person_late[pid],
+        )
+        for pid in sorted(per_person, key=lambda p: (-per_person_late[p], -per_person[p]))
+    ]
+    horizon = today + timedelta(days=TEAM_DAYS)
+    listed = [i for i in items if i.effective_last_day <= horizon]
+    lines = [line(ctx, i, today, owner=True) for i in by_urgency(listed, today)]
+    later = len(items) - len(listed)
+    if later:
+        lines.append(
+            ngettext(
+                "… and {n} deadline later than {days} days from now.",
+                "… and {n} deadlines later than {days} days from now.",
+                later,
+            ).format(n=later, days=TEAM_DAYS)
+        )
+    if not lines:
+        lines = [_("No open deadlines.")]
+    fields = (
+        (_("Open"), str(counts.open)),
+        (_("Overdue"), str(counts.overdue)),
+        (_("Extended deadlines"), str(counts.extended)),
+        (_("Done in the last {days} days").format(days=STATS_DAYS), str(counts.done)),
+    )
+    public = False
+    note: list[str] = []
+    if c.show:
+        linked = caller.channel_id and await uow.chat.channel_unit(caller.channel_id)
+        public = bool(linked) and linked == me.enhet_id and unit.id == me.enhet_id
+        if not public:
+            note = [
+                _(
+                    "Only you can see this: the channel is not linked to your enhet "
+                    "(an administrator links it with `/frister admin koppla ENHET`)."
+                )
+            ]
+    lead = [*note, "\n".join(people)] if people else note
+    return Answer(ctx.layout.pages(title, lines, lead=lead, fields=fields), public=public)
+
+
+async def handle_statistics(
+    ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Statistics
+) -> Answer:
+    unit = await unit_allowed(ctx, uow, me, c.enhet, Action.STATISTICS)
+    if isinstance(unit, Answer):
+        return unit
+    today = ctx.today()
+    counts = await uow.chat.counts(unit.id, today, today - timedelta(days=STATS_DAYS))
+    title = _("Statistics, {unit}").format(unit=unit.name or _("all units"))
+    in_time = counts.done - counts.done_late
+    lines = [
+        _("Open deadlines: {n}, of which {late} overdue and {ext} extended.").format(
+            n=counts.open, late=counts.overdue, ext=counts.extended
+        ),
+        _("Done in the last {days} days: {n}, of which {ok} in time and {late} late.").format(
+            days=STATS_DAYS, n=counts.done, ok=in_time, late=counts.done_late
+        ),
+    ]
+    return Answer(ctx.layout.pages(title, lines))
