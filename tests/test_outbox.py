@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.services.delivery import DeliveryPolicy
-from bot.standin import Fault, SlackStandIn
+from bot.testing.slack_standin import Fault, SlackStandIn
 from handlers.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Notification
