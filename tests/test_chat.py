@@ -21,13 +21,13 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.ports.conversation import Caller
 from bot.runtime import Runtime
+from bot.testing.slack_requests import SlackSender
 from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
 from handlers.app import build
 from handlers.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Arende, AuditEvent, Enhet, Frist, Notification, Person
 from tests.factories import add_person, code_of, import_rows
-from bot.testing.slack_requests import SlackSender
 
 STHLM = ZoneInfo("Europe/Stockholm")
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
