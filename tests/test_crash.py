@@ -13,9 +13,9 @@ put first on PYTHONPATH) replaces `SystemClock.now` with "START + wall time elap
 launch", where START is given by the test in FRISTER_TEST_CLOCK. The bot is otherwise
 untouched and started as `python -m bot.cli serve`; its clock runs in real time from Monday
 23 November 2026 10:00 (Stockholm), a working day inside the default window, whatever the real
-date is. A restart
-can start later on that clock: that is how a test lets a delivery lease run out without
-waiting for it (no sleeping while domain time passes, no writing `claimed_until` by hand).
+date is. A restart can start later on that clock: that is how a test lets a delivery lease run
+out without waiting for it (no sleeping while domain time passes, no writing `claimed_until`
+by hand).
 
 PostgreSQL. The subprocess knows its database only by FRISTER_DATABASE_URL, and asyncpg
 takes no `search_path` in the URL, so the per-test schema of the `engine` fixture cannot be
