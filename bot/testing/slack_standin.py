@@ -1,7 +1,7 @@
 """A local stand-in for the Slack Web API: an aiohttp server on 127.0.0.1 (port 0 by default).
 
-Used by the test-suite and by `frister demo`, so it imports only aiohttp and the standard
-library (never slack_sdk). Point a client at `SlackStandIn.url` (slack_sdk: `base_url=`).
+Used by the test-suite, the benchmarks and `frister demo`, so it imports only aiohttp and the
+standard library (never slack_sdk). Point a client at `SlackStandIn.url` (slack_sdk: `base_url=`).
 
 It answers a handful of Web API methods the way Slack does (JSON with `ok`, Slack's error codes),
 records every request in `calls` and every delivered `chat.postMessage` in `posts`, and injects
