@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: demo test lint serve catalog clean bench bench-planning bench-apscheduler bench-delivery \
-	bench-import bench-serve bench-replicas bench-slash
+	bench-import bench-serve bench-replicas bench-slash bench-screening bench-workers
 
 $(BIN)/frister: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ $(VENV)/.bench: $(BIN)/frister
 	touch $@
 
 bench: bench-planning bench-apscheduler bench-slash bench-delivery bench-import bench-serve \
-	bench-replicas
+	bench-replicas bench-screening bench-workers
 
 bench-planning: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.planning
@@ -62,6 +62,12 @@ bench-serve: $(VENV)/.bench
 
 bench-replicas: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.replicas
+
+bench-screening: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.screening
+
+bench-workers: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.workers
 
 clean:
 	rm -rf $(VENV) frister.db .pytest_cache .hypothesis

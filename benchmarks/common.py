@@ -1,12 +1,13 @@
 """Shared by the benchmark scripts: the machine, throw-away databases, fast bulk seeding, memory.
 
-Nothing here is used by Frister itself or by the test-suite. Every benchmark prints its
-figures; none asserts on time.
+Nothing here is used by Frister itself or by the test-suite (support shared with the tests,
+such as the stand-in, the test clock and throw-away databases, is in bot/testing/). Every
+benchmark prints its figures; none asserts on time.
 
 Databases. SQLite: a file in a temporary folder. PostgreSQL: a fresh database created with
 CREATE DATABASE on the server of FRISTER_BENCH_DATABASE_URL (else FRISTER_TEST_DATABASE_URL,
-else postgresql+asyncpg://postgres@127.0.0.1:5432/test) and dropped afterwards. Both are
-migrated with Frister's own migrations (`storage.database.upgrade`).
+else postgresql+asyncpg://postgres@127.0.0.1:5432/test) and dropped afterwards
+(bot/testing/databases.py). Both are migrated with Frister's own migrations.
 
 Seeding. Deadlines are written with the database's own bulk paths, not through Frister's
 services (those are what is measured): SQLite by `executemany` on the standard `sqlite3`
@@ -24,7 +25,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +40,10 @@ from sqlalchemy import make_url, text  # noqa: E402
 from bot.domain.calendar import swedish_calendar  # noqa: E402
 from bot.domain.ladder import SendingTime, first_due, occurrences  # noqa: E402
 from bot.domain.rules import load_rule_pack  # noqa: E402
-from storage.database import create_engine, upgrade  # noqa: E402
+from bot.testing.clockshim import ShiftedClock, clock_env  # noqa: E402
+from bot.testing.databases import migrate as migrate_database  # noqa: E402
+from bot.testing.databases import throwaway_postgres  # noqa: E402
+from storage.database import create_engine  # noqa: E402
 
 STHLM = ZoneInfo("Europe/Stockholm")
 # Monday 23 November 2026, 10:00 in Stockholm: a working day, inside the sending window.
@@ -170,34 +173,13 @@ async def database(backend: str, migrate: bool = True) -> AsyncIterator[Database
             path = Path(folder) / "bench.db"
             db = Database("sqlite", f"sqlite+aiosqlite:///{path}", path)
             if migrate:
-                await _migrate(db.url)
+                await migrate_database(db.url)
             yield db
         return
-    base = pg_base_url()
-    name = f"frister_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(base).set(database=name).render_as_string(hide_password=False)
-            db = Database("postgresql", url)
-            if migrate:
-                await _migrate(url)
-            yield db
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+    async with throwaway_postgres(pg_base_url(), prefix="frister_bench") as url:
+        if migrate:
+            await migrate_database(url)
+        yield Database("postgresql", url)
 
 
 # ---- seeding -------------------------------------------------------------------------------
@@ -455,48 +437,14 @@ async def _seed_postgres(url, n, due_every, shape, units, people, batch, tables=
         await connection.close()
 
 
-# ---- the clock of a `frister serve` subprocess -------------------------------------------------
-
-CLOCK_SHIM = '''\
-"""Benchmark clock: SystemClock runs from FRISTER_BENCH_CLOCK ("START@ANCHOR")."""
-import os
-
-_spec = os.environ.get("FRISTER_BENCH_CLOCK")
-if _spec:
-    import time
-    from datetime import datetime, timedelta
-
-    import bot.clock
-
-    _start_text, _anchor_text = _spec.split("@")
-    _start, _anchor = datetime.fromisoformat(_start_text), float(_anchor_text)
-
-    def _now(self):
-        return _start + timedelta(seconds=time.time() - _anchor)
-
-    bot.clock.SystemClock.now = _now
-'''
+# ---- `frister serve` subprocesses ---------------------------------------------------------------
 
 
-def clock_shim(folder: Path, start: datetime = NOW) -> dict[str, str]:
+def serve_clock(folder: Path, start: datetime = NOW) -> dict[str, str]:
     """Environment for a subprocess whose clock runs in real time from `start` (a Monday
-    morning), so that the sending window is open whatever the real date is. Writes a
-    sitecustomize module into `folder`."""
-    (folder / "sitecustomize.py").write_text(CLOCK_SHIM, encoding="utf-8")
-    return {
-        "FRISTER_BENCH_CLOCK": f"{start.isoformat()}@{time.time()!r}",
-        "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)]),
-    }
-
-
-class ShiftedClock:
-    """In-process equivalent: `start` plus the wall time elapsed since it was made."""
-
-    def __init__(self, start: datetime = NOW) -> None:
-        self.start, self.anchor = start, time.monotonic()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=time.monotonic() - self.anchor)
+    morning), so that the sending window is open whatever the real date is (the test clock
+    shim of bot/testing/clockshim.py, written into `folder`)."""
+    return clock_env(folder, ShiftedClock(start))
 
 
 def serve_env(**settings: str) -> dict[str, str]:

@@ -5,10 +5,10 @@
 
 A real `frister serve` subprocess (HTTP mode, production settings except the clock and the
 Slack URL) delivers N due outbox rows, 20 per recipient, to the local Slack stand-in
-(bot/standin.py) running in this process, which enforces `--per-channel` chat.postMessage per
-second in each channel (Slack: about 1) and `--workspace-per-minute` calls of each method in
-any 60 s (Slack does not publish chat.postMessage's workspace limit), answering 429 with
-Retry-After beyond them.
+(bot/testing/slack_standin.py) running in this process, which enforces `--per-channel`
+chat.postMessage per second in each channel (Slack: about 1) and `--workspace-per-minute` calls
+of each method in any 60 s (Slack does not publish chat.postMessage's workspace limit),
+answering 429 with Retry-After beyond them.
 
 Scaled to run in a few minutes: Frister posts one message per direct-message channel, so with
 500 recipients the per-channel limits add up to 500 messages/s; the binding limit is the
@@ -27,8 +27,8 @@ share of it; the share of the best possible completion time under the stand-in's
 posts, and whether each is flagged "möjlig dubblett".
 
 The subprocess's clock runs in real time from Monday 23 November 2026 10:00 (Stockholm), so
-that the sending window is open whatever the real date is (a sitecustomize shim; see
-benchmarks/common.py).
+that the sending window is open whatever the real date is (the test clock shim of
+bot/testing/clockshim.py).
 """
 
 from __future__ import annotations
@@ -50,20 +50,20 @@ from sqlalchemy import select
 
 from benchmarks.common import (
     BENCH_KEY,
-    EPOCH,
     NOW,
     Database,
-    clock_shim,
     database,
     machine,
     mib,
     postgres_version,
     print_machine,
     seed_deadlines,
+    serve_clock,
     serve_env,
     staff_rows,
 )
-from bot.standin import SlackStandIn
+from bot.testing.seed import due_notification
+from bot.testing.slack_standin import SlackStandIn
 from storage.database import create_engine
 from storage.models import Notification
 
@@ -82,19 +82,7 @@ async def seed_outbox(db: Database, n: int, recipients: int, layout: str) -> dic
         random.Random(4).shuffle(order)
     due = NOW - timedelta(minutes=5)
     rows = [
-        {
-            "frist_id": i + 1,
-            "step": "pam:-7d:handlaggare#2026-11-23",
-            "recipient": f"person:{person}",
-            "due_at": due,
-            "next_attempt_at": due,
-            "state": "pending",
-            "attempts": 0,
-            "late": False,
-            "uncertain": False,
-            "possible_duplicate": False,
-            "created_at": EPOCH,
-        }
+        due_notification(i + 1, f"person:{person}", due, step="pam:-7d:handlaggare#2026-11-23")
         for i, person in enumerate(order)
     ]
     engine = create_engine(db.url)
@@ -176,7 +164,7 @@ async def run(args, backend: str) -> dict:
                 FRISTER_PSEUDONYM_KEY=BENCH_KEY,
                 FRISTER_DELIVERY_SECONDS=str(args.delivery_seconds),
                 FRISTER_LOG_LEVEL="WARNING",
-                **clock_shim(Path(folder)),
+                **serve_clock(Path(folder)),
             )
             serve = Serve(env, Path(folder))
             engine = create_engine(db.url)

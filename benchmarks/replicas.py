@@ -18,30 +18,31 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.common import machine, pg_base_url, postgres_version, print_machine
-from bot.standin import SlackStandIn
+from bot.testing.databases import throwaway_postgres
+from bot.testing.slack_standin import SlackStandIn
 from storage.database import create_engine, upgrade
 from tests import test_replicas as scenario
 
 
 async def run(n: int, replicas: int, synchronous_commit: str) -> dict:
-    url_gen = _fresh_database(synchronous_commit)
-    url = await url_gen.__anext__()
-    try:
+    async with throwaway_postgres(
+        pg_base_url(), prefix="frister_bench", synchronous_commit=synchronous_commit == "on"
+    ) as url:
         engine = create_engine(url)
         await upgrade(engine)
-        async with SlackStandIn() as slack:
-            for i in range(scenario.PEOPLE):
-                slack.add_user(scenario.user_of(i))
-            slack.add_channel("C0ESKALER")
-            with tempfile.TemporaryDirectory(prefix="frister-replicas-") as folder:
-                fleet = scenario.Fleet(url, slack, Path(folder))
-                try:
-                    result = await scenario.deliver_healthy(engine, slack, fleet, n, replicas)
-                finally:
-                    fleet.kill_all()
-        await engine.dispose()
-    finally:
-        await url_gen.aclose()
+        try:
+            async with SlackStandIn() as slack:
+                for i in range(scenario.PEOPLE):
+                    slack.add_user(scenario.user_of(i))
+                slack.add_channel("C0ESKALER")
+                with tempfile.TemporaryDirectory(prefix="frister-replicas-") as folder:
+                    fleet = scenario.Fleet(url, slack, Path(folder))
+                    try:
+                        result = await scenario.deliver_healthy(engine, slack, fleet, n, replicas)
+                    finally:
+                        fleet.kill_all()
+        finally:
+            await engine.dispose()
     copies: Counter = result["copies"]
     return {
         "replicas": replicas,
@@ -51,29 +52,6 @@ async def run(n: int, replicas: int, synchronous_commit: str) -> dict:
         "duplicates": sum(c - 1 for c in copies.values() if c > 1),
         "missing": n - len(copies),
     }
-
-
-async def _fresh_database(synchronous_commit: str = "on"):
-    """A fresh PostgreSQL database (as the test's fixture), dropped afterwards."""
-    import uuid
-
-    from sqlalchemy import make_url, text
-
-    name = f"frister_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-            await connection.execute(
-                text(f'ALTER DATABASE "{name}" SET synchronous_commit = {synchronous_commit}')
-            )
-        try:
-            yield make_url(pg_base_url()).set(database=name).render_as_string(False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def main() -> None:

@@ -33,7 +33,6 @@ from sqlalchemy import func, select, update
 from benchmarks.common import (
     BENCH_KEY,
     NOW,
-    clock_shim,
     database,
     machine,
     mib,
@@ -41,11 +40,12 @@ from benchmarks.common import (
     print_machine,
     rss,
     seed_deadlines,
+    serve_clock,
     serve_env,
     staff_rows,
 )
 from benchmarks.delivery import Serve
-from bot.standin import SlackStandIn
+from bot.testing.slack_standin import SlackStandIn
 from storage.database import create_engine
 from storage.models import Frist, Notification
 
@@ -76,7 +76,7 @@ async def measure(backend: str, n: int, situation: str, timeout: float) -> dict:
                 FRISTER_PSEUDONYM_KEY=BENCH_KEY,
                 FRISTER_DELIVERY_SECONDS="1",
                 FRISTER_LOG_LEVEL="INFO",
-                **clock_shim(Path(folder)),
+                **serve_clock(Path(folder)),
             )
             serve = Serve(env, Path(folder))
             started = time.monotonic()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import re
 import statistics
 import tempfile
@@ -30,29 +28,20 @@ import aiohttp
 
 from benchmarks.common import (
     BENCH_KEY,
-    clock_shim,
     database,
     machine,
     print_machine,
     seed_deadlines,
+    serve_clock,
     serve_env,
     staff_rows,
 )
 from benchmarks.delivery import Serve
-from bot.standin import SlackStandIn
+from bot.testing.slack_requests import signed_headers
+from bot.testing.slack_standin import SlackStandIn
 
 SECRET = "bench-signing-secret"
 TEXTS = ("", "30", "försenade", "hjälp", "vecka", "team")
-
-
-def signed(body: str) -> dict[str, str]:
-    stamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": "v0=" + digest.hexdigest(),
-    }
 
 
 def command_body(number: int, users: list[str], response_url: str) -> str:
@@ -81,9 +70,10 @@ async def load(url: str, rate: int, seconds: int, users: list[str], response_url
 
         async def one(number: int) -> None:
             body = command_body(number, users, response_url)
+            headers = signed_headers(SECRET, body)
             started = time.perf_counter()
             try:
-                async with session.post(url, data=body, headers=signed(body)) as response:
+                async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
                     if response.status != 200:
                         errors.append(f"HTTP {response.status}")
@@ -129,7 +119,7 @@ async def run(n: int, rates: list[int], seconds: int) -> list[dict]:
                 FRISTER_PSEUDONYM_KEY=BENCH_KEY,
                 FRISTER_HTTP_PORT="0",
                 FRISTER_LOG_LEVEL="WARNING",
-                **clock_shim(Path(folder)),
+                **serve_clock(Path(folder)),
             )
             env["FRISTER_LOG_LEVEL"] = "INFO"  # the port is read from the start-up log line
             serve = Serve(env, Path(folder))

@@ -24,7 +24,7 @@ from bot.i18n import _
 from bot.ports.cases import StaffRecord
 from bot.services.delivery import DeliveryPolicy
 from bot.services.staff import store_staff
-from bot.standin import Post, SlackStandIn
+from bot.testing.slack_standin import Post, SlackStandIn
 
 DAYS = 60
 NORD, SYD = "Barn och unga Nord", "Barn och unga Syd"

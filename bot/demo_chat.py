@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from bot.bootstrap import App
 from bot.i18n import _
-from bot.standin import Response, SlackStandIn
+from bot.testing.slack_standin import Response, SlackStandIn
 
 SECRET = "frister-demo-signing-secret"
 TEAM = "T0STANDIN"

@@ -27,14 +27,14 @@ from bot.domain import commands as cmd
 from bot.domain import markup
 from bot.ports.conversation import Caller
 from bot.runtime import Runtime
-from bot.standin import Fault, SlackStandIn, block_errors
+from bot.testing.slack_requests import SlackSender
+from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
 from handlers.app import build
 from handlers.messenger import SlackMessenger, make_client
 from handlers.slack.limits import SLACK_LIMITS
 from storage.database import session_factory, transaction
 from storage.models import Arende, AuditEvent, Enhet, Frist, Notification, Person
 from tests.factories import add_person, code_of, import_rows
-from tests.slackhttp import SlackSender
 
 STHLM = ZoneInfo("Europe/Stockholm")
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -4,7 +4,8 @@ all is healthy; a worker killed mid-run leaves its rows to the lease, and the on
 the ones it may already have posted, flagged "möjlig dubblett"; a slow worker that outlives its
 lease must not post rows another worker took over.
 
-Timing per case is printed (run with -s to see it); nothing asserts on time.
+Nothing here measures time: `make bench-workers` (benchmarks/workers.py) times the same
+scenario at 5,000 rows and 16 workers.
 """
 
 from __future__ import annotations
@@ -12,26 +13,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.domain.messages import Message
-from bot.services.delivery import Delivery, DeliveryPolicy, DeliveryResult
-from bot.standin import Post, SlackStandIn
-from handlers.messenger import SlackMessenger, make_client
+from bot.services.delivery import DeliveryPolicy
+from bot.testing.seed import seed_due_reminders
+from bot.testing.slack_standin import Post, SlackStandIn
+from bot.testing.workers import delivery_workers, run_round
+from handlers.messenger import SlackMessenger
 from storage.database import create_engine, session_factory, transaction
-from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
+from storage.models import Notification
 from tests.conftest import BACKENDS
 
-EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Stockholm: the window is open
 PEOPLE = 500
 CHANNELS = [f"C0TEAM{i:03d}" for i in range(8)]
@@ -45,23 +45,6 @@ class Seeded:
     @property
     def due(self) -> set[int]:
         return set(self.notification_of_frist.values())
-
-
-@dataclass
-class Round:
-    results: list[DeliveryResult | BaseException]
-    seconds: float
-
-    @property
-    def sent(self) -> int:
-        return sum(r.sent for r in self.results if isinstance(r, DeliveryResult))
-
-
-@dataclass
-class Worker:
-    app: App
-    delivery: Delivery
-    messenger: SlackMessenger | KillableMessenger
 
 
 @dataclass
@@ -115,117 +98,12 @@ def user_of(i: int) -> str:
 
 
 async def seed(engine, n: int) -> Seeded:
-    """N due notifications, one per deadline (so a post's metadata names its row), for
-    min(N, 500) handläggare; every 10th goes to a channel instead of a person. Plain
-    executemany inserts (RETURNING with parameter order runs row by row on SQLite), then the
-    ids are read back by their natural keys."""
-    people = min(n, PEOPLE)
-    trigger, last_day, due = date(2026, 11, 20), date(2026, 12, 4), NOW - timedelta(minutes=5)
-    async with engine.begin() as connection:
-
-        async def ids(column, key) -> dict:
-            return dict((await connection.execute(select(key, column))).all())
-
-        await connection.execute(
-            insert(Enhet),
-            [
-                {
-                    "name": "Barn och unga Nord",
-                    "escalation_channel": "C0ESKALER",
-                    "created_at": EPOCH,
-                }
-            ],
+    """N due notifications for min(N, 500) handläggare; every 10th goes to a channel."""
+    return Seeded(
+        await seed_due_reminders(
+            engine, n, due=NOW - timedelta(minutes=5), user_of=user_of, channels=CHANNELS
         )
-        (enhet_id,) = (await ids(Enhet.id, Enhet.name)).values()
-        await connection.execute(
-            insert(Person),
-            [
-                {
-                    "chat_user_id": user_of(i),
-                    "role": "handlaggare",
-                    "enhet_id": enhet_id,
-                    "active": True,
-                    "created_at": EPOCH,
-                }
-                for i in range(people)
-            ],
-        )
-        person = await ids(Person.id, Person.chat_user_id)
-        person_ids = [person[user_of(i)] for i in range(people)]
-        await connection.execute(
-            insert(Arende),
-            [
-                {
-                    "code": f"K{i:07d}",
-                    "enhet_id": enhet_id,
-                    "handlaggare_id": person_ids[i % people],
-                    "origin": "import",
-                    "opened_at": EPOCH,
-                }
-                for i in range(n)
-            ],
-        )
-        case = await ids(Arende.id, Arende.code)
-        case_ids = [case[f"K{i:07d}"] for i in range(n)]
-        await connection.execute(
-            insert(Handelse),
-            [
-                {
-                    "arende_id": case_id,
-                    "type": "anmalan_inkom",
-                    "date": trigger,
-                    "source": "import",
-                    "registered_at": EPOCH,
-                }
-                for case_id in case_ids
-            ],
-        )
-        event = await ids(Handelse.id, Handelse.arende_id)
-        await connection.execute(
-            insert(Frist),
-            [
-                {
-                    "arende_id": case_id,
-                    "rule_id": "forhandsbedomning",
-                    "trigger_handelse_id": event[case_id],
-                    "occurrence": 1,
-                    "trigger_date": trigger,
-                    "calendar_last_day": last_day,
-                    "last_day": last_day,
-                    "status": "open",
-                    "created_at": EPOCH,
-                    "updated_at": EPOCH,
-                }
-                for case_id in case_ids
-            ],
-        )
-        frist = await ids(Frist.id, Frist.arende_id)
-        frist_ids = [frist[case_id] for case_id in case_ids]
-        await connection.execute(
-            insert(Notification),
-            [
-                {
-                    "frist_id": frist_id,
-                    "step": "pam:-7d:handlaggare",
-                    "recipient": (
-                        f"channel:{CHANNELS[i % len(CHANNELS)]}"
-                        if i % 10 == 0
-                        else f"person:{person_ids[i % people]}"
-                    ),
-                    "due_at": due,
-                    "next_attempt_at": due,
-                    "state": "pending",
-                    "attempts": 0,
-                    "late": False,
-                    "uncertain": False,
-                    "possible_duplicate": False,
-                    "created_at": EPOCH,
-                }
-                for i, frist_id in enumerate(frist_ids)
-            ],
-        )
-        notification = await ids(Notification.id, Notification.frist_id)
-    return Seeded({frist_id: notification[frist_id] for frist_id in frist_ids})
+    )
 
 
 async def worker_engine_factory(engine):
@@ -241,34 +119,17 @@ async def worker_engine_factory(engine):
 
 @contextlib.asynccontextmanager
 async def workers(engine, settings, clock, slack, k: int, kill: int | None = None):
-    """K delivery workers, each with its own App, engine and Slack client. With `kill`, the
-    first worker's messenger dies after that many posts."""
+    """K delivery workers on the fixture's database. With `kill`, the first worker's
+    messenger dies after that many posts."""
     new_engine = await worker_engine_factory(engine)
 
-    async def sleep(seconds: float) -> None:  # pacing moves the test clock, never sleeps
-        clock.advance(timedelta(seconds=seconds))
+    def wrap(i: int, messenger: SlackMessenger):
+        return KillableMessenger(messenger, kill) if kill is not None and i == 0 else messenger
 
-    made: list[Worker] = []
-    try:
-        for i in range(k):
-            app = App(settings, clock=clock, engine_override=new_engine())
-            messenger = SlackMessenger(make_client(f"xoxb-w{i}", slack.url, timeout=60))
-            if kill is not None and i == 0:
-                messenger = KillableMessenger(messenger, kill)
-            delivery = app.delivery(
-                messenger, worker=f"w{i}", sleep=sleep, policy=DeliveryPolicy(pace=0, lease=LEASE)
-            )
-            made.append(Worker(app, delivery, messenger))
-        yield made
-    finally:
-        for worker in made:
-            await worker.app.engine.dispose()
-
-
-async def run_round(deliveries: list[Delivery]) -> Round:
-    start = time.perf_counter()
-    results = await asyncio.gather(*(d.run_once() for d in deliveries))
-    return Round(list(results), time.perf_counter() - start)
+    async with delivery_workers(
+        settings, clock, slack.url, new_engine, k, lease=LEASE, wrap=wrap
+    ) as crew:
+        yield crew
 
 
 async def notifications(engine) -> list[Notification]:
@@ -286,21 +147,14 @@ def delivered(seeded: Seeded, posts: list[Post]) -> Counter[int]:
     )
 
 
-def report(label: str, **figures) -> None:
-    print(f"\n[{label}] " + " ".join(f"{k}={v}" for k, v in figures.items()))
-
-
 # ---- tests -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 @pytest.mark.parametrize("k", [1, 4, 16])
-@pytest.mark.parametrize("n", [1, 64, 5000])
+@pytest.mark.parametrize("n", [1, 64, 500])
 async def test_each_row_sent_once(engine, settings, clock, slack, n, k):
-    start = time.perf_counter()
     seeded = await seed(engine, n)
-    seeding = time.perf_counter() - start
-
     async with workers(engine, settings, clock, slack, k) as crew:
         first = await run_round([w.delivery for w in crew])
         again = await run_round([w.delivery for w in crew])  # nothing left to do
@@ -308,18 +162,6 @@ async def test_each_row_sent_once(engine, settings, clock, slack, n, k):
     rows = await notifications(engine)
     posts = list(slack.posts)
     copies = delivered(seeded, posts)
-    per_worker = sorted(
-        (r.sent for r in first.results if isinstance(r, DeliveryResult)), reverse=True
-    )
-    report(
-        f"{n}x{k}x{engine.dialect.name}",
-        seed=f"{seeding:.2f}s",
-        deliver=f"{first.seconds:.2f}s",
-        rows_per_s=f"{n / first.seconds:.0f}",
-        posts=len(posts),
-        duplicates=sum(c - 1 for c in copies.values() if c > 1),
-        per_worker=per_worker,
-    )
 
     assert [p for p in posts if p.metadata is None] == []
     assert copies == Counter(seeded.due)  # every due row exactly once, nothing else
@@ -342,7 +184,6 @@ async def test_killed_worker_rows_sent_after_lease(engine, settings, clock, slac
     async with workers(engine, settings, clock, slack, k, kill=die_on) as crew:
         victim, survivors = crew[0], crew[1:]
         assert isinstance(victim.messenger, KillableMessenger)
-        start = time.perf_counter()
         # The victim claims first (its first post proves the claim), then everyone runs.
         victim_task = asyncio.create_task(victim.delivery.run_once())
         claimed = asyncio.create_task(victim.messenger.first_post.wait())
@@ -354,7 +195,7 @@ async def test_killed_worker_rows_sent_after_lease(engine, settings, clock, slac
         victim_task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await victim_task
-        first = Round(list(await others), time.perf_counter() - start)
+        await others
 
         before = await notifications(engine)
         stranded = {r.id for r in before if r.state == "sending"}
@@ -368,15 +209,6 @@ async def test_killed_worker_rows_sent_after_lease(engine, settings, clock, slac
     posts = list(slack.posts)
     copies = delivered(seeded, posts)
     duplicates = {nid for nid, c in copies.items() if c > 1}
-    report(
-        f"kill {n}x{k}x{engine.dialect.name}",
-        deliver=f"{first.seconds:.2f}s",
-        after_lease=f"{second.seconds:.2f}s",
-        stranded=len(stranded),
-        posts=len(posts),
-        duplicates=sum(c - 1 for c in copies.values() if c > 1),
-        flagged=sum(r.possible_duplicate for r in rows),
-    )
 
     assert len(posted_by_victim) == die_on
     assert set(hanging) <= stranded  # posted, answer lost with the worker: still `sending`
@@ -490,15 +322,14 @@ async def test_slow_worker_does_not_post_rows_it_no_longer_holds(engine, setting
     seeded = await seed(engine, n)
     async with workers(engine, settings, clock, slack, 2) as crew:
         slow, other = crew
-        takeover: list[DeliveryResult] = []
 
         async def other_worker_runs() -> None:
-            takeover.append(await other.delivery.run_once())
+            await other.delivery.run_once()
 
         slow.delivery.messenger = SlowMessenger(
             slow.messenger, clock, timedelta(seconds=9), NOW + LEASE, other_worker_runs
         )
-        slow_result = await slow.delivery.run_once()
+        await slow.delivery.run_once()
 
     rows = await notifications(engine)
     posts = list(slack.posts)
@@ -508,14 +339,6 @@ async def test_slow_worker_does_not_post_rows_it_no_longer_holds(engine, setting
     in_flight = set(delivered(seeded, [p for p in posts if p.ts == messenger.in_flight]))
     duplicates = {nid for nid, c in copies.items() if c > 1}
     flagged = {r.id for r in rows if r.possible_duplicate}
-    report(
-        f"slow worker {engine.dialect.name}",
-        posts=len(posts),
-        taken_over=takeover[0].sent,
-        duplicates=sum(c - 1 for c in copies.values() if c > 1),
-        flagged=len(flagged),
-        slow_worker_sent=slow_result.sent,
-    )
 
     assert Counter(r.state for r in rows) == {"sent": n}
     assert set(copies) == seeded.due

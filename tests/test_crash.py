@@ -8,13 +8,14 @@ all depends on it: reminders go to people only on Swedish working days between 0
 18:00 (FRISTER_SEND_UNTIL), and the planner holds back *every* row (channels too) until the
 sending window opens. With the real clock these tests would pass on a Monday morning and
 send nothing on a Saturday, a public holiday or in the evening. So the subprocess runs with a
-test clock: a `sitecustomize` module (written to a temporary folder put first on PYTHONPATH)
-replaces `SystemClock.now` with "START + wall time elapsed since the launch", where START is
-given by the test in TEST_CLOCK_START. The bot is otherwise untouched and started as
-`python -m bot.cli serve`; its clock runs in real time from Monday 23 November 2026 10:00
-(Stockholm), a working day inside the default window, whatever the real date is. A restart
-can start later on that clock: that is how a test lets a delivery lease run out without
-waiting for it (no sleeping while domain time passes, no writing `claimed_until` by hand).
+test clock (bot/testing/clockshim.py): a `sitecustomize` module (written to a temporary folder
+put first on PYTHONPATH) replaces `SystemClock.now` with "START + wall time elapsed since the
+launch", where START is given by the test in FRISTER_TEST_CLOCK. The bot is otherwise
+untouched and started as `python -m bot.cli serve`; its clock runs in real time from Monday
+23 November 2026 10:00 (Stockholm), a working day inside the default window, whatever the real
+date is. A restart can start later on that clock: that is how a test lets a delivery lease run
+out without waiting for it (no sleeping while domain time passes, no writing `claimed_until`
+by hand).
 
 PostgreSQL. The subprocess knows its database only by FRISTER_DATABASE_URL, and asyncpg
 takes no `search_path` in the URL, so the per-test schema of the `engine` fixture cannot be
@@ -37,7 +38,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,14 +47,15 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy import make_url, select, text
+from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.standin import Fault, SlackStandIn
+from bot.testing.clockshim import ShiftedClock, clock_env
+from bot.testing.databases import throwaway_postgres
+from bot.testing.slack_standin import Fault, SlackStandIn
 from storage.database import create_engine, session_factory, transaction, upgrade
 from storage.models import Notification, RuntimeState
-from tests.clockshim import write_shim
 from tests.conftest import TEST_KEY
 from tests.factories import add_person, import_rows, set_escalation_channel
 
@@ -73,23 +74,6 @@ HEALTH_LINE = re.compile(r"health on http://([\d.]+):(\d+)/healthz")
 
 
 # ---- the test clock and the subprocess ---------------------------------------------------------
-
-
-class ServeClock:
-    """The subprocess's clock, as the test knows it: START plus wall time, plus any jumps."""
-
-    def __init__(self, start: datetime) -> None:
-        self.start, self.anchor = start.astimezone(UTC), time.time()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=time.time() - self.anchor)
-
-    def jump(self, delta: timedelta) -> None:
-        """Move the clock on (for the next process started): a restart `delta` later."""
-        self.start, self.anchor = self.now() + delta, time.time()
-
-    def spec(self) -> str:
-        return f"{self.start.isoformat()}@{self.anchor!r}"
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -194,18 +178,8 @@ async def served_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
         return
-    name = f"frister_crash_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with throwaway_postgres(database_url, prefix="frister_crash") as url:
+        yield url
 
 
 @pytest.fixture
@@ -229,19 +203,11 @@ async def slack():
 
 
 @pytest.fixture
-def shim(tmp_path) -> Path:
-    folder = tmp_path / "shim"
-    folder.mkdir()
-    write_shim(folder)
-    return folder
-
-
-@pytest.fixture
-def launch(tmp_path, shim, served_url, slack):
+def launch(tmp_path, served_url, slack):
     """Start `frister serve` (HTTP mode, port 0) on the test clock; killed at the end."""
     started: list[Serve] = []
 
-    def start(clock: ServeClock, **extra: str) -> Serve:
+    def start(clock: ShiftedClock, **extra: str) -> Serve:
         settings = dict(
             FRISTER_MODE="http",
             SLACK_SIGNING_SECRET="test",
@@ -254,10 +220,9 @@ def launch(tmp_path, shim, served_url, slack):
             FRISTER_DATABASE_URL=served_url,
             FRISTER_PSEUDONYM_KEY=TEST_KEY,
             FRISTER_LOG_LEVEL="INFO",
-            TEST_CLOCK_START=clock.spec(),
         )
         env = clean_env(**(settings | extra))
-        env["PYTHONPATH"] = os.pathsep.join([str(shim), env["PYTHONPATH"]])
+        env.update(clock_env(tmp_path / "shim", clock, env["PYTHONPATH"]))
         serve = Serve(tmp_path, env)
         started.append(serve)
         return serve
@@ -328,7 +293,7 @@ async def test_crash_between_receipt_and_commit(db, seeding, slack, launch):
         ],
     )
     recipients = {user for pair in UNITS.values() for user in pair}
-    clock = ServeClock(START)
+    clock = ShiftedClock(START)
 
     # 1. Slack receives the first post, its answer never comes: SIGKILL.
     slack.inject("chat.postMessage", Fault.hang_after_record())
@@ -433,7 +398,7 @@ async def test_healthz(db, seeding, slack, launch):
     assert len(await outbox(db)) == 2
 
     slack.inject("chat.postMessage", Fault.hang_after_record())
-    serve = launch(ServeClock(START))
+    serve = launch(ShiftedClock(START))
     port = await serve.port()
     await eventually(lambda: slack.posts, "the first post reaching Slack", serve)
     status, body = await healthz(port)
@@ -472,7 +437,7 @@ async def test_healthz_revoked_token(db, seeding, slack, launch):
     await seed_units(db)
     enhet, (handlaggare, _chef) = next(iter(UNITS.items()))
     await import_rows(seeding(START), ("IFO 1", enhet, handlaggare, "anmalan_inkom", TODAY))
-    serve = launch(ServeClock(START), SLACK_BOT_TOKEN="xoxb-invalid")
+    serve = launch(ShiftedClock(START), SLACK_BOT_TOKEN="xoxb-invalid")
     port = await serve.port()
 
     async def unhealthy():

@@ -1,3 +1,9 @@
+"""Legal last days: the calendar end of a period (`Period.add_to`) and, under lag (1930:173)
+om beräkning av lagstadgad tid, the move of a period counted in days, weeks, months or years
+that ends on a Saturday, a Sunday, a public holiday, midsommarafton, julafton or nyårsafton to
+the next working day. Expected dates are worked out by hand (or, in the properties, by an
+independent reference), never by calling the code under test."""
+
 import calendar as pycal
 from datetime import date, timedelta
 
@@ -24,6 +30,18 @@ periods = st.one_of(
 
 def last(trigger, text, day_count=LAG):
     return legal_last_day(trigger, parse_length(text), day_count, CAL)
+
+
+def end_of(trigger: date, period: Period) -> date:
+    """The calendar end of a period, computed here independently of `Period.add_to`: days
+    and weeks by day numbers; months and years by a month index, the day number kept and
+    clamped to the month's last day (31 Jan + 1m = 28/29 Feb)."""
+    if period.unit in (Unit.DAYS, Unit.WEEKS):
+        days = period.amount * (7 if period.unit is Unit.WEEKS else 1)
+        return date.fromordinal(trigger.toordinal() + days)
+    months = period.amount * (12 if period.unit is Unit.YEARS else 1)
+    year, month = divmod(trigger.year * 12 + trigger.month - 1 + months, 12)
+    return date(year, month + 1, min(trigger.day, pycal.monthrange(year, month + 1)[1]))
 
 
 # --- public examples --------------------------------------------------------------------
@@ -131,6 +149,45 @@ def test_day_count_str():
     assert last(date(2026, 12, 17), "14d", "none") == date(2026, 12, 31)
 
 
+# --- the calendar end of a period (Period.add_to) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trigger", "length", "end"),
+    [
+        # Days count on from the trigger day: 12 Jun + 14 = 26 Jun.
+        (date(2026, 6, 12), "14d", date(2026, 6, 26)),
+        # Across months: 1 Jan + 100 d = 11 Apr (30 days left in Jan, 28 in Feb, 31 in Mar).
+        (date(2026, 1, 1), "100d", date(2026, 4, 11)),
+        # Across a leap day: 20 Feb 2028 + 14 d = 5 Mar (29 Feb counts).
+        (date(2028, 2, 20), "14d", date(2028, 3, 5)),
+        # Weeks are 7 days each: 3 Dec + 4 w = 31 Dec, the same weekday (Thursday).
+        (date(2026, 12, 3), "4w", date(2026, 12, 31)),
+        # 52 weeks = 364 days, one short of a year: 1 Jan 2026 -> 31 Dec 2026.
+        (date(2026, 1, 1), "52w", date(2026, 12, 31)),
+        # Months keep the day number: 15 Mar + 4 m = 15 Jul.
+        (date(2026, 3, 15), "4m", date(2026, 7, 15)),
+        # ...clamped to the month's last day: 31 Oct 2025 + 4 m = 28 Feb 2026 (not a leap year).
+        (date(2025, 10, 31), "4m", date(2026, 2, 28)),
+        # ...29 Feb in a leap year: 31 Oct 2027 + 4 m = 29 Feb 2028.
+        (date(2027, 10, 31), "4m", date(2028, 2, 29)),
+        # 31 Mar + 1 m = 30 Apr (April has 30 days).
+        (date(2026, 3, 31), "1m", date(2026, 4, 30)),
+        # Over the year end: 30 Nov 2026 + 3 m = 28 Feb 2027.
+        (date(2026, 11, 30), "3m", date(2027, 2, 28)),
+        # Years: 29 Feb 2028 + 1 y = 28 Feb 2029; + 4 y = 29 Feb 2032 (a leap year again).
+        (date(2028, 2, 29), "1y", date(2029, 2, 28)),
+        (date(2028, 2, 29), "4y", date(2032, 2, 29)),
+        # A zero period ends on the trigger day.
+        (date(2026, 6, 7), "0d", date(2026, 6, 7)),
+        (date(2026, 6, 7), "0m", date(2026, 6, 7)),
+    ],
+)
+def test_add_to(trigger, length, end):
+    assert Period.parse(length).add_to(trigger) == end
+    assert end_of(trigger, Period.parse(length)) == end  # the reference agrees by hand too
+
+
 # --- periods and offsets ----------------------------------------------------------------
 
 
@@ -210,7 +267,7 @@ def test_offset_validation():
 @given(triggers, periods)
 def test_prop_shift(trigger, period):
     got = explain_last_day(trigger, period, LAG, CAL)
-    assert got.calendar_day == period.add_to(trigger)
+    assert got.calendar_day == end_of(trigger, period)
     assert got.legal_day >= got.calendar_day
     assert CAL.is_working_day(got.legal_day)
     assert (got.legal_day - got.calendar_day).days <= 5
@@ -227,7 +284,8 @@ def test_prop_shift(trigger, period):
 @given(triggers, periods)
 def test_prop_none(trigger, period):
     got = explain_last_day(trigger, period, DayCount.NONE, CAL)
-    assert got == LastDay(period.add_to(trigger), period.add_to(trigger), None)
+    end = end_of(trigger, period)
+    assert got == LastDay(end, end, None)  # no day count: never moved
 
 
 @FAST

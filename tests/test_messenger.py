@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.messages import Action, Message
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
-from bot.standin import Fault, SlackStandIn
+from bot.testing.slack_standin import Fault, SlackStandIn
 from handlers.messenger import (
     CLASSIFICATION,
     SlackMessenger,

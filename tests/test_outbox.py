@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.services.delivery import DeliveryPolicy
-from bot.standin import Fault, SlackStandIn
+from bot.testing.slack_standin import Fault, SlackStandIn
 from handlers.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Notification
@@ -348,10 +348,11 @@ async def test_deadline_done_while_reminder_in_flight(app, delivery, slack, cloc
     await app.planner().tick()
     slack.inject("chat.postMessage", Fault.hang_after_record())
     sending = asyncio.create_task(delivery.run_once())
-    for _ in range(200):
-        if slack.posts_to("U0HANDL01"):
-            break
-        await asyncio.sleep(0.01)  # wait for the real HTTP request to reach the stand-in
+    in_flight = await slack.wait_for_post("U0HANDL01")  # the real HTTP request, recorded
+    assert in_flight is not None, (
+        "the reminder never reached the Slack stand-in, so the deadline could not be completed "
+        "while it was in flight"
+    )
     await import_rows(app, ("IFO 1", NORD, "U0HANDL01", "utredning_inledd", date(2026, 6, 18)))
     slack.release()
     await sending

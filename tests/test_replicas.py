@@ -11,9 +11,9 @@ db upgrade` would, and dropped afterwards.
 
 Time. Reminders go to people only on Swedish working days inside the sending window; with the
 real clock this test would send nothing on a Saturday or a public holiday. So, as in
-tests/test_crash.py, each subprocess runs with a test clock (a `sitecustomize` module first on
-PYTHONPATH) that starts on Monday 23 November 2026 at 10:00 in Stockholm and runs in real
-time; FRISTER_SEND_TIME=00:00 and FRISTER_SEND_UNTIL=23:59 as well.
+tests/test_crash.py, each subprocess runs with a test clock (bot/testing/clockshim.py) that
+starts on Monday 23 November 2026 at 10:00 in Stockholm and runs in real time;
+FRISTER_SEND_TIME=00:00 and FRISTER_SEND_UNTIL=23:59 as well.
 
 Every wait polls for an observable event with a bounded deadline; the subprocesses are killed
 in `finally`. Timing is printed (run with -s); nothing asserts on it.
@@ -28,21 +28,22 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, make_url, select, text
+from sqlalchemy import func, select
 
-from bot.standin import SlackStandIn
+from bot.testing.clockshim import ShiftedClock, clock_env
+from bot.testing.databases import throwaway_postgres
+from bot.testing.seed import seed_due_reminders
+from bot.testing.slack_standin import SlackStandIn
 from storage.database import create_engine, upgrade
-from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
-from tests.clockshim import write_shim
+from storage.models import Notification
 from tests.conftest import POSTGRES_URL, TEST_KEY
 
 pytestmark = [
@@ -53,9 +54,7 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))  # a Monday
-EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 REMINDERS = 5000
 KILL_REMINDERS = 2500  # the kill variant: fewer, to keep the pair within about 90 s on 2 cores
 PEOPLE = 500
@@ -119,16 +118,12 @@ class Fleet:
     replicas: list[Replica] = field(default_factory=list)
 
     def start(self, count: int, lease_seconds: int) -> list[Replica]:
-        shim = self.folder / "shim"
-        shim.mkdir(exist_ok=True)
-        write_shim(shim)
-        anchor = time.time()
+        clock = clock_env(self.folder / "shim", ShiftedClock(START))
         for i in range(count):
             env = {k: v for k, v in os.environ.items() if not k.startswith(("FRISTER_", "SLACK_"))}
             env.update(
-                PYTHONPATH=os.pathsep.join(filter(None, [str(shim), str(ROOT)])),
+                clock,
                 PYTHONUTF8="1",
-                TEST_CLOCK_START=f"{START.isoformat()}@{anchor!r}",
                 FRISTER_MODE="http",
                 SLACK_SIGNING_SECRET="replica-test-secret",
                 SLACK_BOT_TOKEN=f"xoxb-replica-{i}",  # the stand-in tells the replicas apart
@@ -176,24 +171,13 @@ async def eventually(check: Callable, what: str, fleet: Fleet, timeout: float = 
 
 @pytest.fixture
 async def replica_url():
-    """A fresh database on the test server, dropped afterwards (WITH FORCE: a killed replica
-    may leave a connection behind)."""
-    name = f"frister_replicas_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-            # What is tested is the outbox protocol between processes, not the disk: commits
-            # need not wait for the WAL flush (this only trades durability if PostgreSQL
-            # itself crashes). It makes the test about a third faster on a slow disk.
-            await connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-        try:
-            yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    """A fresh database on the test server, dropped afterwards. What is tested is the outbox
+    protocol between processes, not the disk: commits need not wait for the WAL flush (about
+    a third faster on a slow disk)."""
+    async with throwaway_postgres(
+        POSTGRES_URL, prefix="frister_replicas", synchronous_commit=False
+    ) as url:
+        yield url
 
 
 @pytest.fixture
@@ -223,107 +207,11 @@ async def fleet(replica_url, slack, tmp_path):
 
 
 async def seed(engine, n: int) -> dict[int, int]:
-    """N due reminders, one per deadline (a post's metadata names its deadline, so its row),
-    to 500 handläggare in turn. Returns frist id -> notification id."""
-    trigger, last_day = date(2026, 11, 20), date(2026, 12, 4)
+    """N due reminders to the 500 handläggare in turn; frist id -> notification id."""
     due = START.astimezone(UTC) - timedelta(minutes=5)
-    async with engine.begin() as connection:
-
-        async def ids(key, column) -> dict:
-            return dict((await connection.execute(select(key, column))).all())
-
-        await connection.execute(
-            insert(Enhet),
-            [
-                {
-                    "name": "Barn och unga Nord",
-                    "escalation_channel": "C0ESKALER",
-                    "created_at": EPOCH,
-                }
-            ],
-        )
-        (enhet_id,) = (await ids(Enhet.name, Enhet.id)).values()
-        await connection.execute(
-            insert(Person),
-            [
-                {
-                    "chat_user_id": user_of(i),
-                    "role": "handlaggare",
-                    "enhet_id": enhet_id,
-                    "active": True,
-                    "created_at": EPOCH,
-                }
-                for i in range(PEOPLE)
-            ],
-        )
-        person = await ids(Person.chat_user_id, Person.id)
-        await connection.execute(
-            insert(Arende),
-            [
-                {
-                    "code": f"R{i:07d}",
-                    "enhet_id": enhet_id,
-                    "handlaggare_id": person[user_of(i % PEOPLE)],
-                    "origin": "import",
-                    "opened_at": EPOCH,
-                }
-                for i in range(n)
-            ],
-        )
-        case = await ids(Arende.code, Arende.id)
-        await connection.execute(
-            insert(Handelse),
-            [
-                {
-                    "arende_id": case[f"R{i:07d}"],
-                    "type": "anmalan_inkom",
-                    "date": trigger,
-                    "source": "import",
-                    "registered_at": EPOCH,
-                }
-                for i in range(n)
-            ],
-        )
-        event = await ids(Handelse.arende_id, Handelse.id)
-        await connection.execute(
-            insert(Frist),
-            [
-                {
-                    "arende_id": case_id,
-                    "rule_id": "forhandsbedomning",
-                    "trigger_handelse_id": event[case_id],
-                    "occurrence": 1,
-                    "trigger_date": trigger,
-                    "calendar_last_day": last_day,
-                    "last_day": last_day,
-                    "status": "open",
-                    "created_at": EPOCH,
-                    "updated_at": EPOCH,
-                }
-                for case_id in case.values()
-            ],
-        )
-        frist = await ids(Frist.arende_id, Frist.id)
-        await connection.execute(
-            insert(Notification),
-            [
-                {
-                    "frist_id": frist[case[f"R{i:07d}"]],
-                    "step": "pam:-7d:handlaggare",
-                    "recipient": f"person:{person[user_of(i % PEOPLE)]}",
-                    "due_at": due,
-                    "next_attempt_at": due,
-                    "state": "pending",
-                    "attempts": 0,
-                    "late": False,
-                    "uncertain": False,
-                    "possible_duplicate": False,
-                    "created_at": EPOCH,
-                }
-                for i in range(n)
-            ],
-        )
-        return await ids(Notification.frist_id, Notification.id)
+    return await seed_due_reminders(
+        engine, n, due=due, user_of=user_of, people=PEOPLE, code_prefix="R"
+    )
 
 
 async def outbox(engine) -> list:

@@ -15,7 +15,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.standin import Fault, SlackStandIn, block_errors
+from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
 
 TOKEN = "xoxb-test"
 
@@ -344,3 +344,20 @@ async def test_on_post_hook(slack, client):
     slack.on_post = seen.append
     await client.chat_postMessage(channel="C1", text="x")
     assert seen == slack.posts
+
+
+async def test_wait_for_post_wakes_on_the_matching_post(slack, client):
+    waiting = asyncio.create_task(slack.wait_for_post("U1"))
+    await client.chat_postMessage(channel="C1", text="not for U1")
+    assert not waiting.done()
+    dm = (await client.conversations_open(users="U1"))["channel"]["id"]
+    await client.chat_postMessage(channel=dm, text="hej")
+    post = await asyncio.wait_for(waiting, timeout=5)
+    assert post is not None and (post.user, post.text) == ("U1", "hej")
+    # A post already recorded is returned at once.
+    assert await slack.wait_for_post("C1", timeout=0) == slack.posts_to("C1")[0]
+
+
+async def test_wait_for_post_gives_up_after_the_timeout(slack, client):
+    await client.chat_postMessage(channel="C1", text="elsewhere")
+    assert await slack.wait_for_post("U1", timeout=0.05) is None

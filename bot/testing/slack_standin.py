@@ -1,7 +1,7 @@
 """A local stand-in for the Slack Web API: an aiohttp server on 127.0.0.1 (port 0 by default).
 
-Used by the test-suite and by `frister demo`, so it imports only aiohttp and the standard
-library (never slack_sdk). Point a client at `SlackStandIn.url` (slack_sdk: `base_url=`).
+Used by the test-suite, the benchmarks and `frister demo`, so it imports only aiohttp and the
+standard library (never slack_sdk). Point a client at `SlackStandIn.url` (slack_sdk: `base_url=`).
 
 It answers a handful of Web API methods the way Slack does (JSON with `ok`, Slack's error codes),
 records every request in `calls` and every delivered `chat.postMessage` in `posts`, and injects
@@ -297,6 +297,7 @@ class SlackStandIn:
         self._opened: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._release = asyncio.Event()
+        self._post_waiters: set[asyncio.Event] = set()
         self._ts_counter = 0
         self._view_counter = 0
         self._open_views: dict[str, JsonDict] = {}  # view id -> the latest view
@@ -417,6 +418,22 @@ class SlackStandIn:
     def posts_to(self, channel_or_user: str) -> list[Post]:
         """Posts in a channel, or direct messages to a user (by user id)."""
         return [p for p in self.posts if channel_or_user in (p.channel, p.user)]
+
+    async def wait_for_post(self, channel_or_user: str, timeout: float = 10.0) -> Post | None:
+        """The first post in a channel or to a user, waiting up to `timeout` seconds for one
+        to arrive (woken by each post, no polling); None if none came in time."""
+        arrived = asyncio.Event()
+        self._post_waiters.add(arrived)
+        try:
+            async with asyncio.timeout(timeout):
+                while not (posts := self.posts_to(channel_or_user)):
+                    await arrived.wait()
+                    arrived.clear()
+            return posts[0]
+        except TimeoutError:
+            return None
+        finally:
+            self._post_waiters.discard(arrived)
 
     # --- HTTP -------------------------------------------------------------------------------
 
@@ -645,6 +662,8 @@ class SlackStandIn:
             params=params,
         )
         self.posts.append(post)
+        for waiter in self._post_waiters:
+            waiter.set()
         if self.on_post is not None:
             try:
                 self.on_post(post)
