@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,7 +20,7 @@ from bot.domain.ladder import SendingTime
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
-from bot.ports.messenger import Messenger
+from bot.ports.messenger import Limits, Messenger
 from bot.services.chat import ChatService
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
@@ -28,6 +29,7 @@ from bot.services.planner import Planner, SendingWindow
 from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
+from handlers.slack.limits import SLACK_LIMITS
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
@@ -103,7 +105,12 @@ class App:
             self.settings.admin_channel,
         )
 
-    def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs) -> Delivery:
+    @property
+    def limits(self) -> Limits:
+        """The chat platform's limits (Slack's: the only platform wired so far)."""
+        return SLACK_LIMITS
+
+    def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs: Any) -> Delivery:
         kwargs.setdefault(
             "policy",
             DeliveryPolicy(
@@ -114,6 +121,7 @@ class App:
         return Delivery(
             self.unit_of_work,
             messenger,
+            self.limits,
             self.notices,
             self.clock,
             self.window,

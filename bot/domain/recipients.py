@@ -13,27 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
 
 UNRESOLVED = "unresolved"
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    id: int
-    role: Role
-    enhet_id: int | None
-    active: bool = True
-    absent_from: date | None = None
-    absent_to: date | None = None
-    substitute_id: int | None = None
-
-    def absent_on(self, day: date) -> bool:
-        if self.absent_from is None:
-            return False
-        return self.absent_from <= day <= (self.absent_to or self.absent_from)
-
-    def available_on(self, day: date) -> bool:
-        return self.active and not self.absent_on(day)
 
 
 @dataclass(frozen=True)
@@ -55,7 +37,7 @@ class Directory:
         escalation_channels: dict[int, str | None],
         admin_channel: str | None,
     ) -> None:
-        self.by_id = {member.id: member for member in staff}
+        self.by_id = {member.id: member for member in staff if member.id is not None}
         self.escalation_channels = escalation_channels
         self.admin_channel = admin_channel
         # (enhet, role) -> members, in the order of `by_id`: resolving a rung is then a look-up,

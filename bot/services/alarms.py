@@ -23,10 +23,10 @@ async def alarm_chefs(
     unless an alarm with this step was planned before. Returns the number of rows planned."""
     if await uow.outbox.has_step(step):
         return 0
-    units = await uow.outbox.units()
+    unit = (await uow.outbox.units()).get(enhet_id)
     directory = Directory(
         await uow.outbox.staff_for([enhet_id]),
-        {enhet_id: units.get(enhet_id, (None, None))[1]},
+        {enhet_id: unit.escalation_channel if unit else None},
         admin_channel,
     )
     recipients = [r.address for r in directory.chef(enhet_id, today)]
