@@ -8,10 +8,11 @@ from datetime import date, datetime
 from bot.domain.messages import Message, message_to_json
 from bot.domain.recipients import UNRESOLVED, Directory
 from bot.ports.outbox import NewNotification
+from bot.ports.unit_of_work import Stores
 
 
 async def alarm_chefs(
-    uow,
+    uow: Stores,
     enhet_id: int,
     step: str,
     message: Message,

@@ -14,21 +14,28 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.deadlines import derive_deadlines, reconcile
-from bot.domain.delegation import DelegationMode, check_decision, restarted_investigations
+from bot.domain.deadlines import CaseEvent, derive_deadlines, reconcile
+from bot.domain.delegation import (
+    DelegationMode,
+    Restart,
+    check_decision,
+    restarted_investigations,
+)
 from bot.domain.messages import Message
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
 from bot.domain.screening import find_identifiers
 from bot.i18n import _, ngettext
+from bot.ports.audit import AuditEntry
 from bot.ports.cases import NewEvent
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.alarms import alarm_chefs
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
@@ -107,7 +114,7 @@ class ImportReport:
 class _Row:
     line: int
     code: str
-    fingerprint: str
+    fingerprint: str | None
     enhet: str
     handlaggare: str
     event: str
@@ -142,7 +149,7 @@ class CaseImporter:
         calendar: SwedishCalendar,
         pseudonymiser: Pseudonymiser,
         clock: Clock,
-        tz,
+        tz: ZoneInfo,
         delegation: DelegationMode = DelegationMode.REFUSE,
         admin_channel: str | None = None,
     ) -> None:
@@ -224,7 +231,9 @@ class CaseImporter:
                 ]
         return []
 
-    def _row(self, line: int, cell: dict[str, str], today: date) -> tuple[_Row | None, list]:
+    def _row(
+        self, line: int, cell: dict[str, str], today: date
+    ) -> tuple[_Row | None, list[RowError]]:
         errors: list[RowError] = []
         for name in COLUMNS:
             if not cell[name]:
@@ -280,13 +289,12 @@ class CaseImporter:
                             _(
                                 "{rule} must be decided at the level {required} or higher "
                                 "(delegationsordning); {level} is too low"
-                            ).format(
-                                rule=rule.name, required=check.required.value, level=level.value
-                            ),
+                            ).format(rule=rule.name, required=check.required, level=level.value),
                         )
                     ]
                 escalate = escalate or check.escalate
         pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
+        assert event is not None and day is not None  # else errors were returned above
         return (
             _Row(
                 line,
@@ -362,7 +370,7 @@ class CaseImporter:
             fresh = await uow.cases.add_events(events, now)
             report.new_events = len(fresh)
             code_of = {case_id: code for code, case_id in case_ids.items()}
-            audit = [
+            audit: list[AuditEntry] = [
                 (
                     "import",
                     "handelse_registrerad",
@@ -405,7 +413,15 @@ class CaseImporter:
         report.errors.sort(key=lambda e: e.line)
         return report
 
-    async def _alarms(self, uow, rows, fresh, all_events, case_ids, now) -> None:
+    async def _alarms(
+        self,
+        uow: Stores,
+        rows: list[_Row],
+        fresh: list[NewEvent],
+        all_events: dict[int, list[CaseEvent]],
+        case_ids: dict[str, int],
+        now: datetime,
+    ) -> None:
         """Tell the chef about decisions without delegation and restarted utredningar (JO)."""
         today = local_today(self.clock, self.tz)
         cases = await uow.cases.cases_by_code(case_ids)
@@ -457,7 +473,7 @@ class CaseImporter:
     @staticmethod
     def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
         """Two different references with the same code in one file: refuse both."""
-        fingerprints: dict[str, set[str]] = {}
+        fingerprints: dict[str, set[str | None]] = {}
         for row in rows:
             fingerprints.setdefault(row.code, set()).add(row.fingerprint)
         clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}
@@ -473,7 +489,7 @@ def _without_delegation_message(code: str, event: str, day: date) -> Message:
     return Message(text=text, title=_("Decision made without delegation"), body=(text,))
 
 
-def _restart_message(code: str, restart) -> Message:
+def _restart_message(code: str, restart: Restart) -> Message:
     text = _(
         "Case {code}: an utredning was closed on {closed} and a new one opened on {opened}, "
         "{days} days later. This restarts the 4-month limit, a pattern JO has criticised: check "
