@@ -22,6 +22,7 @@ test: $(BIN)/frister
 lint: $(BIN)/frister
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 serve: $(BIN)/frister
 	$(BIN)/frister serve

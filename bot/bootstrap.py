@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +21,7 @@ from bot.domain.ladder import SendingTime
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
-from bot.ports.messenger import Messenger
+from bot.ports.messenger import Limits, Messenger
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
@@ -104,7 +105,12 @@ class App:
             self.settings.admin_channel,
         )
 
-    def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs) -> Delivery:
+    @property
+    def limits(self) -> Limits:
+        """The chat platform's limits (Slack's: the only platform wired so far)."""
+        return SLACK_LIMITS
+
+    def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs: Any) -> Delivery:
         kwargs.setdefault(
             "policy",
             DeliveryPolicy(
@@ -115,6 +121,7 @@ class App:
         return Delivery(
             self.unit_of_work,
             messenger,
+            self.limits,
             self.notices,
             self.clock,
             self.window,
@@ -160,7 +167,7 @@ class App:
             self.calendar,
             self.sending,
             self.clock,
-            SLACK_LIMITS,
+            self.limits,
             self.settings.pseudonym_length,
             DelegationMode(self.settings.delegation_mode),
             self.settings.admin_channel,

@@ -426,16 +426,16 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
             failed=checks["delivery"]["failed"],
         )
     )
-    for row_id, code, rule_id, recipient, error, attempts in failed:
+    for row in failed:
         print(
             "  "
             + _("#{id} {code} {rule} to {recipient}: {error} ({attempts} attempts)").format(
-                id=row_id,
-                code=code or "-",
-                rule=rule_id or "-",
-                recipient=recipient,
-                error=error,
-                attempts=attempts,
+                id=row.id,
+                code=row.code or "-",
+                rule=row.rule_id or "-",
+                recipient=row.recipient,
+                error=row.error,
+                attempts=row.attempts,
             )
         )
     return EXIT_OK if health.ok else EXIT_PROBLEM

@@ -19,9 +19,10 @@ from pydantic import SecretStr
 from bot.bootstrap import App
 from bot.clock import FixedClock, local_today
 from bot.config import Settings
+from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
 from bot.formatting import long_date
 from bot.i18n import _
-from bot.ports.cases import StaffRecord
 from bot.services.delivery import DeliveryPolicy
 from bot.services.staff import store_staff
 from bot.testing.slack_standin import Post, SlackStandIn
@@ -181,7 +182,10 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
             async with app.unit_of_work() as uow:
                 await store_staff(
                     uow,
-                    [StaffRecord(chat_id, role, unit) for chat_id, role, unit, _name in STAFF],
+                    [
+                        StaffMember(chat_user_id=chat_id, role=Role(role), enhet=unit)
+                        for chat_id, role, unit, _name in STAFF
+                    ],
                     clock.now(),
                 )
                 await uow.cases.set_escalation_channel(NORD, ESCALATION_CHANNEL, clock.now())
@@ -198,13 +202,13 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
                         await store_staff(
                             uow,
                             [
-                                StaffRecord(
-                                    "U0DEMOANNA",
-                                    "handlaggare",
-                                    NORD,
+                                StaffMember(
+                                    chat_user_id="U0DEMOANNA",
+                                    role=Role.HANDLAGGARE,
+                                    enhet=NORD,
                                     absent_from=day,
                                     absent_to=day + timedelta(days=7),
-                                    substitute="U0DEMOBO",
+                                    substitute_chat_id="U0DEMOBO",
                                 )
                             ],
                             clock.now(),

@@ -4,7 +4,7 @@ PostgreSQL takes a transaction-scoped advisory lock; SQLite transactions begin I
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -32,7 +32,7 @@ class SqlAuditStore:
         await self.append_many([(actor, action, code, detail or {})], now)
 
     async def append_many(
-        self, entries: list[tuple[str, str, str | None, dict]], now: datetime
+        self, entries: Sequence[tuple[str, str, str | None, dict]], now: datetime
     ) -> None:
         if not entries:
             return

@@ -11,7 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ports.chat import CaseInfo, Counts, DeadlineItem, EventInfo, StaffInfo, UnitInfo
+from bot.domain.deadline import Deadline
+from bot.domain.deadlines import Status
+from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
+from bot.ports.chat import CaseInfo, Counts, EventInfo, UnitInfo
 from storage.models import (
     Arende,
     Enhet,
@@ -30,17 +34,18 @@ def _effective_day():
     return func.coalesce(Frist.extended_to, Frist.last_day)
 
 
-def _staff(person: Person, enhet: str | None) -> StaffInfo:
-    return StaffInfo(
-        person.id,
-        person.chat_user_id,
-        person.role,
-        person.enhet_id,
-        enhet,
-        person.active,
-        person.absent_from,
-        person.absent_to,
-        person.substitute_id,
+def _staff(person: Person, enhet: str | None) -> StaffMember:
+    return StaffMember(
+        id=person.id,
+        chat_user_id=person.chat_user_id,
+        email=person.email,
+        role=Role(person.role),
+        enhet_id=person.enhet_id,
+        enhet=enhet,
+        active=person.active,
+        absent_from=person.absent_from,
+        absent_to=person.absent_to,
+        substitute_id=person.substitute_id,
     )
 
 
@@ -50,7 +55,7 @@ class SqlChatStore:
 
     # ---- staff ----------------------------------------------------------------------------
 
-    async def staff_by_chat_id(self, chat_user_id: str) -> StaffInfo | None:
+    async def staff_by_chat_id(self, chat_user_id: str) -> StaffMember | None:
         row = (
             await self.session.execute(
                 select(Person, Enhet.name)
@@ -60,8 +65,8 @@ class SqlChatStore:
         ).first()
         return _staff(row[0], row[1]) if row else None
 
-    async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffInfo]:
-        result: dict[int, StaffInfo] = {}
+    async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffMember]:
+        result: dict[int, StaffMember] = {}
         for batch in _chunks(set(ids)):
             rows = await self.session.execute(
                 select(Person, Enhet.name)
@@ -135,7 +140,7 @@ class SqlChatStore:
         frist_ids: Iterable[int] | None = None,
         open_only: bool = True,
         until: date | None = None,
-    ) -> list[DeadlineItem]:
+    ) -> list[Deadline]:
         query = (
             select(
                 Frist.id,
@@ -173,7 +178,28 @@ class SqlChatStore:
         if until is not None:
             query = query.where(_effective_day() <= until)
         rows = await self.session.execute(query)
-        return [DeadlineItem(*row[:9], bool(row[9]), *row[10:]) for row in rows.all()]
+        return [
+            Deadline(
+                frist_id=row[0],
+                case_id=row[1],
+                code=row[2],
+                rule_id=row[3],
+                trigger_date=row[4],
+                last_day=row[5],
+                extended_to=row[6],
+                status=Status(row[7]),
+                closed_on=row[8],
+                closed_by_hand=bool(row[9]),
+                done_by=row[10],
+                enhet_id=row[11],
+                handlaggare_id=row[12],
+                handlaggare_chat=row[13],
+                acknowledged_on=row[14],
+                extension_reason=row[15],
+                extension_level=row[16],
+            )
+            for row in rows.all()
+        ]
 
     async def case_info(self, code: str) -> CaseInfo | None:
         row = (

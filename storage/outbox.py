@@ -10,14 +10,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.recipients import StaffMember
+from bot.domain.deadline import Deadline
+from bot.domain.deadlines import Status
 from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
 from bot.ports.outbox import (
+    ChatAddress,
     Claimed,
+    FailedNotification,
     NewNotification,
-    NoticeContext,
+    NotificationDetail,
     OutboxStats,
-    PlanningItem,
+    StateEntry,
+    Unit,
 )
 from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
 from storage.repositories import _chunks
@@ -29,17 +34,19 @@ class SqlOutboxStore:
 
     # ---- planning -------------------------------------------------------------------------
 
-    async def fristar_to_plan(self, now: datetime, limit: int) -> list[PlanningItem]:
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[Deadline]:
         """Open deadlines whose next ladder step is due (uses ix_frist_next_step)."""
         query = (
             select(
                 Frist.id,
+                Frist.arende_id,
+                Arende.code,
                 Frist.rule_id,
+                Frist.trigger_date,
                 Frist.last_day,
                 Frist.extended_to,
                 Frist.created_at,
                 Frist.acknowledged_on,
-                Arende.code,
                 Arende.enhet_id,
                 Arende.handlaggare_id,
             )
@@ -49,7 +56,23 @@ class SqlOutboxStore:
             .limit(limit)
         )
         rows = (await self.session.execute(query)).all()
-        return [PlanningItem(*row) for row in rows]
+        return [
+            Deadline(
+                frist_id=row.id,
+                case_id=row.arende_id,
+                code=row.code,
+                rule_id=row.rule_id,
+                trigger_date=row.trigger_date,
+                last_day=row.last_day,
+                extended_to=row.extended_to,
+                status=Status.OPEN,
+                created_at=row.created_at,
+                acknowledged_on=row.acknowledged_on,
+                enhet_id=row.enhet_id,
+                handlaggare_id=row.handlaggare_id,
+            )
+            for row in rows
+        ]
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
         """Staff of these units and every socialchef."""
@@ -67,13 +90,15 @@ class SqlOutboxStore:
             )
         return [
             StaffMember(
-                p.id,
-                Role(p.role),
-                p.enhet_id,
-                p.active,
-                p.absent_from,
-                p.absent_to,
-                p.substitute_id,
+                id=p.id,
+                chat_user_id=p.chat_user_id,
+                email=p.email,
+                role=Role(p.role),
+                enhet_id=p.enhet_id,
+                active=p.active,
+                absent_from=p.absent_from,
+                absent_to=p.absent_to,
+                substitute_id=p.substitute_id,
             )
             for p in people
         ]
@@ -129,36 +154,9 @@ class SqlOutboxStore:
         )
         return found.first() is not None
 
-    async def intake_by_unit(self, since) -> dict[int, dict]:
-        """anmalan_inkom events per enhet and event date from `since` on."""
-        from storage.models import Handelse
-
-        rows = await self.session.execute(
-            select(Arende.enhet_id, Handelse.date, func.count())
-            .join(Arende, Arende.id == Handelse.arende_id)
-            .where(Handelse.type == "anmalan_inkom", Handelse.date >= since)
-            .group_by(Arende.enhet_id, Handelse.date)
-        )
-        result: dict[int, dict] = {}
-        for enhet_id, day, count in rows.all():
-            result.setdefault(enhet_id, {})[day] = count
-        return result
-
-    async def last_intake(self) -> dict[int, object]:
-        """The latest anmalan_inkom date per enhet (any time)."""
-        from storage.models import Handelse
-
-        rows = await self.session.execute(
-            select(Arende.enhet_id, func.max(Handelse.date))
-            .join(Arende, Arende.id == Handelse.arende_id)
-            .where(Handelse.type == "anmalan_inkom")
-            .group_by(Arende.enhet_id)
-        )
-        return dict(rows.all())
-
-    async def units(self) -> dict[int, tuple[str, str | None]]:
+    async def units(self) -> dict[int, Unit]:
         rows = await self.session.execute(select(Enhet.id, Enhet.name, Enhet.escalation_channel))
-        return {row.id: (row.name, row.escalation_channel) for row in rows.all()}
+        return {row.id: Unit(row.id, row.name, row.escalation_channel) for row in rows.all()}
 
     async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None:
         """One executemany for the whole batch (a statement per deadline cost ~1.5 ms each)."""
@@ -305,23 +303,44 @@ class SqlOutboxStore:
     async def mark_cancelled(self, notification_id: int, worker: str) -> bool:
         return await self._finish(notification_id, worker, state="cancelled")
 
-    async def notice_contexts(self, frist_ids: Iterable[int]) -> dict[int, NoticeContext]:
-        result: dict[int, NoticeContext] = {}
+    async def deadlines(self, frist_ids: Iterable[int]) -> dict[int, Deadline]:
+        result: dict[int, Deadline] = {}
         for batch in _chunks(set(frist_ids)):
             rows = await self.session.execute(
                 select(
                     Frist.id,
+                    Frist.arende_id,
                     Arende.code,
                     Frist.rule_id,
                     Frist.trigger_date,
                     Frist.last_day,
                     Frist.extended_to,
                     Frist.status,
+                    Frist.closed_on,
+                    Arende.enhet_id,
+                    Arende.handlaggare_id,
                 )
                 .join(Arende, Arende.id == Frist.arende_id)
                 .where(Frist.id.in_(batch))
             )
-            result.update({row[0]: NoticeContext(*row[1:]) for row in rows.all()})
+            result.update(
+                {
+                    row.id: Deadline(
+                        frist_id=row.id,
+                        case_id=row.arende_id,
+                        code=row.code,
+                        rule_id=row.rule_id,
+                        trigger_date=row.trigger_date,
+                        last_day=row.last_day,
+                        extended_to=row.extended_to,
+                        status=Status(row.status),
+                        closed_on=row.closed_on,
+                        enhet_id=row.enhet_id,
+                        handlaggare_id=row.handlaggare_id,
+                    )
+                    for row in rows.all()
+                }
+            )
         return result
 
     async def failure_channels(self, frist_id: int | None) -> list[str]:
@@ -338,28 +357,26 @@ class SqlOutboxStore:
         ).scalar()
         return [channel] if channel else []
 
-    async def notification_detail(self, notification_id: int) -> tuple[str, str]:
+    async def notification_detail(self, notification_id: int) -> NotificationDetail:
         """Who a notification was for (chat id or e-mail of a person) and its last error."""
         row = await self.session.get(Notification, notification_id)
         if row is None:
-            return "?", "?"
+            return NotificationDetail("?", "?")
         recipient = row.recipient
         kind, _sep, value = recipient.partition(":")
         if kind == "person" and value.isdigit():
             person = await self.session.get(Person, int(value))
             if person is not None:
                 recipient = person.chat_user_id or person.email or recipient
-        return recipient, row.last_error or "?"
+        return NotificationDetail(recipient, row.last_error or "?")
 
-    async def person_chat_ids(
-        self, person_ids: Iterable[int]
-    ) -> dict[int, tuple[str | None, str | None]]:
+    async def person_chat_ids(self, person_ids: Iterable[int]) -> dict[int, ChatAddress]:
         rows = await self.session.execute(
             select(Person.id, Person.chat_user_id, Person.email).where(
                 Person.id.in_(list(set(person_ids)))
             )
         )
-        return {row.id: (row.chat_user_id, row.email) for row in rows.all()}
+        return {row.id: ChatAddress(row.chat_user_id, row.email) for row in rows.all()}
 
     async def save_chat_id(self, person_id: int, chat_user_id: str) -> None:
         await self.session.execute(
@@ -393,7 +410,7 @@ class SqlOutboxStore:
         ).scalar()
         return OutboxStats(counts, oldest, stuck or 0)
 
-    async def failed_notifications(self, limit: int = 50) -> list[tuple]:
+    async def failed_notifications(self, limit: int = 50) -> list[FailedNotification]:
         query = (
             select(
                 Notification.id,
@@ -409,7 +426,7 @@ class SqlOutboxStore:
             .order_by(Notification.id.desc())
             .limit(limit)
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]
+        return [FailedNotification(*row) for row in (await self.session.execute(query)).all()]
 
     async def set_state(self, key: str, value: str, now: datetime) -> None:
         row = await self.session.get(RuntimeState, key)
@@ -418,8 +435,8 @@ class SqlOutboxStore:
         else:
             row.value, row.updated_at = value, now
 
-    async def get_state(self, prefix: str) -> dict[str, tuple[str, datetime]]:
+    async def get_state(self, prefix: str) -> dict[str, StateEntry]:
         rows = await self.session.execute(
             select(RuntimeState).where(RuntimeState.key.startswith(prefix))
         )
-        return {r.key: (r.value, r.updated_at) for r in rows.scalars().all()}
+        return {r.key: StateEntry(r.value, r.updated_at) for r in rows.scalars().all()}

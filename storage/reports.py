@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadlines import CaseEvent
@@ -56,3 +58,26 @@ class SqlReportStore:
 
     async def unit_names(self) -> list[str]:
         return list((await self.session.execute(select(Enhet.name).order_by(Enhet.name))).scalars())
+
+    async def intake_by_unit(self, since: date) -> dict[int, dict[date, int]]:
+        """anmalan_inkom events per enhet and event date from `since` on."""
+        rows = await self.session.execute(
+            select(Arende.enhet_id, Handelse.date, func.count())
+            .join(Arende, Arende.id == Handelse.arende_id)
+            .where(Handelse.type == "anmalan_inkom", Handelse.date >= since)
+            .group_by(Arende.enhet_id, Handelse.date)
+        )
+        result: dict[int, dict[date, int]] = {}
+        for enhet_id, day, count in rows.all():
+            result.setdefault(enhet_id, {})[day] = count
+        return result
+
+    async def last_intake(self) -> dict[int, date]:
+        """The latest anmalan_inkom date per enhet (any time)."""
+        rows = await self.session.execute(
+            select(Arende.enhet_id, func.max(Handelse.date))
+            .join(Arende, Arende.id == Handelse.arende_id)
+            .where(Handelse.type == "anmalan_inkom")
+            .group_by(Arende.enhet_id)
+        )
+        return {enhet_id: day for enhet_id, day in rows.all() if day is not None}

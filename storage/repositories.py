@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deadline import Deadline
 from bot.domain.deadlines import (
     CaseEvent,
     DeadlineChanges,
@@ -16,7 +17,8 @@ from bot.domain.deadlines import (
     Status,
     StoredDeadline,
 )
-from bot.ports.cases import CaseRecord, DeadlineView, NewEvent, StaffRecord
+from bot.domain.staff import StaffMember
+from bot.ports.cases import CaseRecord, NewEvent
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
@@ -89,7 +91,7 @@ class SqlCaseStore:
             return await self.ensure_staff(wanted.items(), now)
         return found
 
-    async def upsert_staff(self, records: Sequence[StaffRecord], now: datetime) -> int:
+    async def upsert_staff(self, records: Sequence[StaffMember], now: datetime) -> int:
         """Create or update staff by chat user id; substitutes are linked after all exist.
         Open deadlines of anyone whose availability changed are replanned at once."""
         units = await self.ensure_units({r.enhet for r in records if r.enhet}, now)
@@ -120,7 +122,7 @@ class SqlCaseStore:
         for record in records:
             person = existing.get(record.chat_user_id)
             values = {
-                "role": record.role,
+                "role": record.role.value,
                 "enhet_id": units.get(record.enhet) if record.enhet else None,
                 "email": record.email.lower() if record.email else None,
                 "active": record.active,
@@ -137,12 +139,11 @@ class SqlCaseStore:
         await self.session.flush()
         for record in records:
             person = existing[record.chat_user_id]
-            substitute = existing.get(record.substitute) if record.substitute else None
-            if substitute is None and record.substitute:
+            wanted = record.substitute_chat_id
+            substitute = existing.get(wanted) if wanted else None
+            if substitute is None and wanted:
                 substitute = (
-                    await self.session.execute(
-                        select(Person).where(Person.chat_user_id == record.substitute)
-                    )
+                    await self.session.execute(select(Person).where(Person.chat_user_id == wanted))
                 ).scalar()
             person.substitute_id = substitute.id if substitute else None
             changed.append(person.id)
@@ -290,10 +291,12 @@ class SqlCaseStore:
                 )
         return result
 
-    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[DeadlineView]:
+    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[Deadline]:
         """Deadlines with their case codes, nearest last day first."""
         query = (
             select(
+                Frist.id,
+                Frist.arende_id,
                 Arende.code,
                 Frist.rule_id,
                 Frist.trigger_date,
@@ -301,6 +304,8 @@ class SqlCaseStore:
                 Frist.extended_to,
                 Frist.status,
                 Frist.closed_on,
+                Arende.enhet_id,
+                Arende.handlaggare_id,
             )
             .join(Arende, Arende.id == Frist.arende_id)
             .order_by(Frist.last_day, Arende.code, Frist.rule_id)
@@ -308,7 +313,22 @@ class SqlCaseStore:
         if codes is not None:
             query = query.where(Arende.code.in_(list(codes)))
         rows = await self.session.execute(query)
-        return [DeadlineView(*row) for row in rows.all()]
+        return [
+            Deadline(
+                frist_id=row.id,
+                case_id=row.arende_id,
+                code=row.code,
+                rule_id=row.rule_id,
+                trigger_date=row.trigger_date,
+                last_day=row.last_day,
+                extended_to=row.extended_to,
+                status=Status(row.status),
+                closed_on=row.closed_on,
+                enhet_id=row.enhet_id,
+                handlaggare_id=row.handlaggare_id,
+            )
+            for row in rows.all()
+        ]
 
     @staticmethod
     def _values(case_id: int, item: DerivedDeadline, now: datetime) -> dict:

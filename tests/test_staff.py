@@ -45,7 +45,8 @@ def test_cli_success(tmp_path):
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("rad ")]
     assert errors == [
-        "rad 3: anvandare ska vara ett Slack-användar-id (U…)",
+        "rad 3: anvandare ska vara ett användar-id från chatten (Slack: U… eller W…, Teams: "
+        "Entra-objekt-id)",
         "rad 3: epost är ingen e-postadress",
         "rad 3: okänd roll kung (handläggare, 1:e socialsekreterare, chef, socialchef eller admin)",
         "rad 4: kolumn 4 innehåller något som liknar ett personnummer; raden avvisas och "

@@ -24,7 +24,7 @@ async def handle_absence(
         return await refuse(ctx, uow, me, Action.ABSENCE)
     now, today = ctx.clock.now(), ctx.today()
     if c.clear:
-        await uow.chat.set_absence(me.id, None, None, None, now)
+        await uow.chat.set_absence(me.stored_id, None, None, None, now)
         await audit(ctx, uow, me, "franvaro_andrad", None, {"franvaro": None})
         return short_answer(_("Your absence is removed: reminders come to you again."))
     if c.start is None:
@@ -49,7 +49,7 @@ async def handle_absence(
                 _("{who} is not in Frister's staff register.").format(who=mention(c.substitute))
             )
         substitute_id, who = other.id, mention(c.substitute)
-    await uow.chat.set_absence(me.id, c.start, c.end, substitute_id, now)
+    await uow.chat.set_absence(me.stored_id, c.start, c.end, substitute_id, now)
     await audit(
         ctx,
         uow,

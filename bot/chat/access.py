@@ -27,7 +27,7 @@ def actor(me: StaffInfo) -> Actor:
     """The person as access control sees them; a role Frister does not know allows nothing."""
     known = me.role in Role._value2member_map_
     role = Role(me.role) if known else Role.HANDLAGGARE
-    return Actor(me.id, role, me.enhet_id, me.active and known)
+    return Actor(me.stored_id, role, me.enhet_id, me.active and known)
 
 
 def who(me: StaffInfo) -> str:

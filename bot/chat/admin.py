@@ -47,16 +47,14 @@ async def handle_adminoverview(
     return Answer(ctx.layout.pages(_("Frister's configuration"), [*lines, *admin_lines()]))
 
 
-async def _admin_unit(
-    ctx: ChatContext, uow: Stores, me: StaffInfo, name: str
-) -> tuple[Unit, None] | tuple[None, Answer]:
+async def _admin_unit(ctx: ChatContext, uow: Stores, me: StaffInfo, name: str) -> Unit | Answer:
     """The enhet an administrator named, or the answer refusing the command."""
     if not allowed(actor(me), Action.ADMIN):
-        return None, await refuse(ctx, uow, me, Action.ADMIN)
+        return await refuse(ctx, uow, me, Action.ADMIN)
     unit = await find_unit(uow, name)
     if unit is None or unit.id is None:
-        return None, await unknown_unit(uow, name)
-    return unit, None
+        return await unknown_unit(uow, name)
+    return unit
 
 
 async def handle_adminlink(
@@ -72,9 +70,9 @@ async def handle_adminlink(
             ctx, uow, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": None}
         )
         return short_answer(_("This channel is no longer linked to an enhet."))
-    unit, problem = await _admin_unit(ctx, uow, me, c.enhet)
-    if unit is None:
-        return problem
+    unit = await _admin_unit(ctx, uow, me, c.enhet)
+    if isinstance(unit, Answer):
+        return unit
     await uow.chat.link_channel(caller.channel_id, unit.id)
     await audit(
         ctx, uow, me, "kanal_kopplad", None, {"kanal": caller.channel_id, "enhet": unit.name}
@@ -85,9 +83,9 @@ async def handle_adminlink(
 async def handle_adminescalation(
     ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.AdminEscalation
 ) -> Answer:
-    unit, problem = await _admin_unit(ctx, uow, me, c.enhet)
-    if unit is None:
-        return problem
+    unit = await _admin_unit(ctx, uow, me, c.enhet)
+    if isinstance(unit, Answer):
+        return unit
     name = unit.name or ""
     if c.off:
         await uow.cases.set_escalation_channel(name, None, ctx.clock.now())
@@ -119,9 +117,9 @@ async def handle_adminrole(
         return await refuse(ctx, uow, me, Action.ADMIN)
     unit_id, unit_name = None, None
     if c.enhet:
-        unit, problem = await _admin_unit(ctx, uow, me, c.enhet)
-        if unit is None:
-            return problem
+        unit = await _admin_unit(ctx, uow, me, c.enhet)
+        if isinstance(unit, Answer):
+            return unit
         unit_id, unit_name = unit.id, unit.name
     elif c.role not in (Role.SOCIALCHEF, Role.ADMIN):
         existing = await uow.chat.staff_by_chat_id(c.user)

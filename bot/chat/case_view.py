@@ -59,7 +59,7 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
         known = item.extension_level in DecisionLevel._value2member_map_
         line += " · " + _("extended from {day} ({level})").format(
             day=short_date(item.last_day),
-            level=level_label(DecisionLevel(item.extension_level)) if known else "?",
+            level=level_label(DecisionLevel(item.extension_level or "")) if known else "?",
         )
     if rule is not None:
         line += " · " + rule.legal.for_trigger(item.trigger_date)

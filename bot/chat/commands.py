@@ -7,7 +7,7 @@ are collected and written afterwards.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -106,7 +106,7 @@ class _AuditLater:
     ) -> None:
         self.entries.append((actor, action, code, detail or {}))
 
-    async def append_many(self, entries: list[AuditEntry], now: datetime) -> None:
+    async def append_many(self, entries: Sequence[AuditEntry], now: datetime) -> None:
         self.entries.extend(entries)
 
     def records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:

@@ -135,7 +135,7 @@ async def mark_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: Deadline
                 rule=name, day=long_date(following[0].effective_last_day)
             )
     else:
-        await uow.chat.close_by_hand(item.frist_id, Status.DONE.value, today, me.chat_user_id, now)
+        await uow.chat.close_by_hand(item.frist_id, Status.DONE.value, today, who(me), now)
         await audit(
             ctx,
             uow,

@@ -41,7 +41,7 @@ async def _sections(ctx: ChatContext, uow: Stores, me: StaffInfo) -> tuple[Messa
     role = actor(me).role
     today = ctx.today()
     horizon = today + timedelta(days=HOME_DAYS)
-    owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+    owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
     mine = by_urgency(await uow.chat.deadline_items(handlaggare_ids=owners, until=horizon), today)
     sections = [
         _section(

@@ -29,7 +29,7 @@ async def handle_mine(
     if not allowed(actor(me), Action.MY_DEADLINES):
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
     today = ctx.today()
-    owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+    owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
     items = await uow.chat.deadline_items(
         handlaggare_ids=owners, until=today + timedelta(days=c.days)
     )
@@ -64,7 +64,7 @@ async def handle_overdue(
         items = await uow.chat.deadline_items(enhet_id=me.enhet_id, until=yesterday)
         title = _("Overdue deadlines, {unit}").format(unit=me.enhet)
     else:
-        owners = [me.id, *await uow.chat.standing_in_for(me.id, today)]
+        owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
         items = await uow.chat.deadline_items(handlaggare_ids=owners, until=yesterday)
         title = _("Your overdue deadlines")
         mine = me

@@ -150,8 +150,8 @@ async def submit_register(
     if items:
         lines.append(_("Open deadlines:"))
         for item in items:
-            rule = ctx.pack.rules.get(item.rule_id)
-            legal = f" · {rule.legal.for_trigger(item.trigger_date)}" if rule else ""
+            known = ctx.pack.rules.get(item.rule_id)
+            legal = f" · {known.legal.for_trigger(item.trigger_date)}" if known else ""
             lines.append("• " + line(ctx, item, today) + legal)
     else:
         lines.append(_("The case has no open deadlines now."))
@@ -211,9 +211,9 @@ async def submit_extend(
             "Extending {rule} needs a decision at least at the level {level} (delegationsordning)."
         ).format(rule=rule.name, level=level_label(check.required))
         return FormResult(view=again(form, problem, values))
-    problem = extension_problem(item, until)
-    if problem or until is None:
-        return FormResult(view=again(form, problem or "", values))
+    issue = extension_problem(item, until)
+    if issue or until is None:
+        return FormResult(view=again(form, issue or "", values))
     decided_by = values.get("beslutsfattare") or me.chat_user_id or ""
     answer = await extend(
         ctx, uow, me, item, until, clean(values.get("skal")), decided_by, level, check.escalate
@@ -242,7 +242,7 @@ async def submit_reassign(
         return FormResult(view=again(reassign_form(case), problem, values))
     enhet_id = other.enhet_id or case.enhet_id
     now, today = ctx.clock.now(), ctx.today()
-    await uow.chat.reassign_case(case.id, enhet_id, other.id, now)
+    await uow.chat.reassign_case(case.id, enhet_id, other.stored_id, now)
     # The new handläggare hears of each open deadline through the outbox (at least once).
     open_now = await uow.chat.deadline_items(case_ids=[case.id])
     await uow.outbox.add_notifications(

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -23,13 +24,13 @@ class AuditRecord:
     actor: str
     action: str
     arende_code: str | None
-    detail: dict
+    detail: dict[str, Any]
     prev_hash: str
     hash: str
 
 
 def canonical(
-    seq: int, at: datetime, actor: str, action: str, code: str | None, detail: dict
+    seq: int, at: datetime, actor: str, action: str, code: str | None, detail: dict[str, Any]
 ) -> bytes:
     row = {
         "seq": seq,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 from datetime import date, timedelta
 
-import holidays
+from holidays.constants import DE_FACTO, PUBLIC
+from holidays.countries.sweden import Sweden
 
 # holidays.Sweden returns an empty set, silently, outside these years; we refuse instead.
-MIN_YEAR: int = holidays.Sweden.start_year
-MAX_YEAR: int = holidays.Sweden.end_year
+MIN_YEAR: int = Sweden.start_year
+MAX_YEAR: int = Sweden.end_year
 
 _WEEKDAY_NAMES = {5: "lördag", 6: "söndag"}
 # First words of holiday names that are proper nouns and keep their capital letter.
@@ -49,9 +50,7 @@ class SwedishCalendar:
     """
 
     def __init__(self) -> None:
-        self._holidays = holidays.Sweden(
-            categories=(holidays.PUBLIC, holidays.DE_FACTO), language="sv"
-        )
+        self._holidays = Sweden(categories=(PUBLIC, DE_FACTO), language="sv")
         # year -> {date: reason} for holidays of that year (weekends not included).
         self._by_year: dict[int, dict[date, str]] = {}
 

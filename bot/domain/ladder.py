@@ -86,7 +86,9 @@ def next_due(occurrences_: list[Occurrence], after: datetime) -> datetime | None
     return min(future) if future else None
 
 
-def first_due(rule: Rule, last_day: date, calendar: SwedishCalendar, sending: SendingTime):
+def first_due(
+    rule: Rule, last_day: date, calendar: SwedishCalendar, sending: SendingTime
+) -> datetime | None:
     """The due time of the ladder's first rung (where planning of a new deadline starts)."""
     times = [
         sending.on(send_day(step.at.apply(last_day), step.at.days > 0, calendar))

@@ -13,27 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
 
 UNRESOLVED = "unresolved"
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    id: int
-    role: Role
-    enhet_id: int | None
-    active: bool = True
-    absent_from: date | None = None
-    absent_to: date | None = None
-    substitute_id: int | None = None
-
-    def absent_on(self, day: date) -> bool:
-        if self.absent_from is None:
-            return False
-        return self.absent_from <= day <= (self.absent_to or self.absent_from)
-
-    def available_on(self, day: date) -> bool:
-        return self.active and not self.absent_on(day)
 
 
 @dataclass(frozen=True)
@@ -46,6 +28,10 @@ def person(member: StaffMember) -> str:
     return f"person:{member.id}"
 
 
+def _by_id(member: StaffMember) -> int:
+    return member.id or 0
+
+
 class Directory:
     """The staff of the units being planned, indexed for resolution."""
 
@@ -55,7 +41,7 @@ class Directory:
         escalation_channels: dict[int, str | None],
         admin_channel: str | None,
     ) -> None:
-        self.by_id = {member.id: member for member in staff}
+        self.by_id = {member.id: member for member in staff if member.id is not None}
         self.escalation_channels = escalation_channels
         self.admin_channel = admin_channel
         # (enhet, role) -> members, in the order of `by_id`: resolving a rung is then a look-up,
@@ -76,19 +62,19 @@ class Directory:
             m for m in self.by_id.values() if m.role is Role.SOCIALCHEF and m.available_on(day)
         ]
         if chiefs:
-            return [Recipient(person(m), reason) for m in sorted(chiefs, key=lambda m: m.id)]
+            return [Recipient(person(m), reason) for m in sorted(chiefs, key=_by_id)]
         return self._channel(enhet_id, reason or "ingen_socialchef")
 
     def chef(self, enhet_id: int, day: date, reason: str | None = None) -> list[Recipient]:
         chefs = self._in_unit(enhet_id, Role.CHEF, day)
         if chefs:
-            return [Recipient(person(m), reason) for m in sorted(chefs, key=lambda m: m.id)]
+            return [Recipient(person(m), reason) for m in sorted(chefs, key=_by_id)]
         return self.socialchef(enhet_id, day, reason or "ingen_chef")
 
     def forste(self, enhet_id: int, day: date) -> list[Recipient]:
         firsts = self._in_unit(enhet_id, Role.FORSTE_SOCIALSEKRETERARE, day)
         if firsts:
-            return [Recipient(person(m)) for m in sorted(firsts, key=lambda m: m.id)]
+            return [Recipient(person(m)) for m in sorted(firsts, key=_by_id)]
         return self.chef(enhet_id, day)
 
     def handlaggare(self, enhet_id: int, handlaggare_id: int | None, day: date) -> list[Recipient]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import EllipsisType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.legal_dates import DayCount, LastDay, explain_last_day
@@ -106,9 +108,14 @@ class Rule:
     def length_text(self) -> str:
         return "genast" if self.length is None else str(self.length)
 
-    def explain(self, trigger: date, calendar: SwedishCalendar, length: Period | None = ...):
+    def explain(
+        self,
+        trigger: date,
+        calendar: SwedishCalendar,
+        length: Period | EllipsisType | None = ...,
+    ) -> LastDay:
         """Calendar and legal last day for a trigger date (optionally another length)."""
-        used = self.length if length is ... else length
+        used = self.length if isinstance(length, EllipsisType) else length
         return explain_last_day(trigger, used, self.day_count, calendar)
 
     def last_day(self, trigger: date, calendar: SwedishCalendar) -> date:
@@ -287,17 +294,17 @@ def _locate(text: str, loc: tuple[Any, ...]) -> int | None:
         found = key_line(start + 1, stop, loc[2]) if len(loc) >= 3 else None
         return found or start + 1
     if loc and loc[0] == "event":
-        start = next((i for i in headers if lines[i].strip() == "[event]"), None)
-        if start is None:
+        event = next((i for i in headers if lines[i].strip() == "[event]"), None)
+        if event is None:
             return None
-        stop = next((i for i in headers if i > start), len(lines))
-        return (key_line(start + 1, stop, loc[1]) if len(loc) >= 2 else None) or start + 1
+        stop = next((i for i in headers if i > event), len(lines))
+        return (key_line(event + 1, stop, loc[1]) if len(loc) >= 2 else None) or event + 1
     if loc:
         return key_line(0, headers[0] if headers else len(lines), loc[0])
     return None
 
 
-_PYDANTIC_MESSAGES = {
+_PYDANTIC_MESSAGES: dict[str, Callable[[ErrorDetails], str]] = {
     "missing": lambda error: _("required key is missing"),
     "extra_forbidden": lambda error: _("unknown key"),
     "string_pattern_mismatch": lambda error: _(
@@ -311,7 +318,7 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error.get("type", "")
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error.get("msg", "")))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ class AuditStore(Protocol):
         """Append one entry (never personal data or free text in `detail`)."""
         ...
 
-    async def append_many(self, entries: list[AuditEntry], now: datetime) -> None: ...
+    async def append_many(self, entries: Sequence[AuditEntry], now: datetime) -> None: ...
 
     def records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:
         """Every entry in sequence order."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.domain.deadline import Deadline
 from bot.domain.deadlines import CaseEvent, DeadlineChanges, StoredDeadline
+from bot.domain.staff import StaffMember
 
 
 @dataclass(frozen=True)
@@ -28,37 +30,6 @@ class NewEvent:
     registered_by: str | None = None
 
 
-@dataclass(frozen=True)
-class DeadlineView:
-    """A deadline as people see it: case code, rule, dates and status."""
-
-    code: str
-    rule_id: str
-    trigger_date: date
-    last_day: date
-    extended_to: date | None
-    status: str
-    closed_on: date | None
-
-    @property
-    def effective_last_day(self) -> date:
-        return self.extended_to or self.last_day
-
-
-@dataclass(frozen=True)
-class StaffRecord:
-    """A member of staff as the staff register gives it (no client data)."""
-
-    chat_user_id: str
-    role: str
-    enhet: str | None
-    email: str | None = None
-    active: bool = True
-    absent_from: date | None = None
-    absent_to: date | None = None
-    substitute: str | None = None  # the substitute's chat user id
-
-
 class CaseStore(Protocol):
     """Cases, events and deadlines, all inside one transaction."""
 
@@ -68,7 +39,9 @@ class CaseStore(Protocol):
         self, handles: Iterable[tuple[str, int]], now: datetime
     ) -> dict[str, int]: ...
 
-    async def upsert_staff(self, records: Sequence[StaffRecord], now: datetime) -> int: ...
+    async def upsert_staff(self, records: Sequence[StaffMember], now: datetime) -> int:
+        """Create or update staff by chat user id (substitutes by `substitute_chat_id`)."""
+        ...
 
     async def set_escalation_channel(
         self, enhet: str, channel: str | None, now: datetime
@@ -102,7 +75,9 @@ class CaseStore(Protocol):
 
     async def deadlines_of(self, case_ids: Iterable[int]) -> dict[int, list[StoredDeadline]]: ...
 
-    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[DeadlineView]: ...
+    async def deadline_views(self, codes: Iterable[str] | None = None) -> list[Deadline]:
+        """Deadlines with their case codes, nearest last day first."""
+        ...
 
     async def apply_deadline_changes(
         self, changes: dict[int, DeadlineChanges], now: datetime

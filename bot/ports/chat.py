@@ -7,56 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.domain.deadline import Deadline
+from bot.domain.staff import StaffMember
 
-@dataclass(frozen=True)
-class StaffInfo:
-    """A member of staff as chat needs them (never a client)."""
-
-    id: int
-    chat_user_id: str | None
-    role: str
-    enhet_id: int | None
-    enhet: str | None  # the enhet's name
-    active: bool = True
-    absent_from: date | None = None
-    absent_to: date | None = None
-    substitute_id: int | None = None
-
-    def absent_on(self, day: date) -> bool:
-        if self.absent_from is None:
-            return False
-        return self.absent_from <= day <= (self.absent_to or self.absent_from)
-
-
-@dataclass(frozen=True)
-class DeadlineItem:
-    """One deadline with its case, as lists and buttons show it."""
-
-    frist_id: int
-    case_id: int
-    code: str
-    rule_id: str
-    trigger_date: date
-    last_day: date
-    extended_to: date | None
-    status: str
-    closed_on: date | None
-    closed_by_hand: bool
-    done_by: str | None
-    enhet_id: int
-    handlaggare_id: int | None
-    handlaggare_chat: str | None
-    acknowledged_on: date | None = None
-    extension_reason: str | None = None
-    extension_level: str | None = None
-
-    @property
-    def effective_last_day(self) -> date:
-        return self.extended_to or self.last_day
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
+# The chat code's names for the shared domain types.
+StaffInfo = StaffMember
+DeadlineItem = Deadline
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain.recipients import StaffMember
+from bot.domain.deadline import Deadline
+from bot.domain.staff import StaffMember
 
 SENDING = "sending"
 PENDING = "pending"
@@ -19,36 +20,45 @@ CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
-class PlanningItem:
-    frist_id: int
-    rule_id: str
-    last_day: date
-    extended_to: date | None
-    created_at: datetime
-    acknowledged_on: date | None
-    code: str
-    enhet_id: int
-    handlaggare_id: int | None
-
-    @property
-    def effective_last_day(self) -> date:
-        return self.extended_to or self.last_day
+class Unit:
+    id: int
+    name: str
+    escalation_channel: str | None
 
 
 @dataclass(frozen=True)
-class NoticeContext:
-    """What a notice says about its deadline (read when it is sent, so edits show)."""
+class ChatAddress:
+    """How to reach a person: their chat user id, else their e-mail (looked up once)."""
 
-    code: str
-    rule_id: str
-    trigger_date: date
-    last_day: date
-    extended_to: date | None
-    status: str
+    chat_user_id: str | None
+    email: str | None
 
-    @property
-    def effective_last_day(self) -> date:
-        return self.extended_to or self.last_day
+
+@dataclass(frozen=True)
+class NotificationDetail:
+    """Who a notification was for (chat id or e-mail of a person, or the address) and its
+    last error, as a failure report names them."""
+
+    recipient: str
+    error: str
+
+
+@dataclass(frozen=True)
+class FailedNotification:
+    id: int
+    code: str | None  # the case, for a deadline's notification
+    rule_id: str | None
+    recipient: str
+    error: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """A runtime value (the planner's last tick, the last import) and when it was set."""
+
+    value: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,15 +100,54 @@ class OutboxStats:
 
 
 class OutboxStore(Protocol):
-    async def fristar_to_plan(self, now: datetime, limit: int) -> list[PlanningItem]: ...
-    async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]: ...
+    """The outbox and what planning and delivery read beside it, in one transaction."""
+
+    # ---- planning
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[Deadline]:
+        """Open deadlines whose next ladder step is due (with `created_at`, `acknowledged_on`)."""
+        ...
+
+    async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
+        """Staff of these units, every socialchef, and their substitutes."""
+        ...
+
     async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]: ...
-    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]: ...
-    async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None: ...
+
+    async def units(self) -> dict[int, Unit]: ...
+
+    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]:
+        """(deadline, step, recipient) of every row planned for these deadlines."""
+        ...
+
+    async def has_step(self, step: str) -> bool:
+        """Whether any row has this step key (alarms and reports without a deadline)."""
+        ...
+
+    async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
+        """Insert rows; a (deadline, step, recipient) already planned is left alone."""
+        ...
+
     async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None: ...
+
+    # ---- delivery
     async def claim(
         self, now: datetime, worker: str, lease: timedelta, limit: int
     ) -> list[Claimed]: ...
+
+    async def deadlines(self, frist_ids: Iterable[int]) -> dict[int, Deadline]:
+        """The deadlines of claimed rows, read when they are sent (so edits show)."""
+        ...
+
+    async def person_chat_ids(self, person_ids: Iterable[int]) -> dict[int, ChatAddress]: ...
+
+    async def save_chat_id(self, person_id: int, chat_user_id: str) -> None: ...
+
+    async def mark_posting(
+        self, notification_ids: list[int], worker: str, until: datetime
+    ) -> list[int]:
+        """Flag rows `uncertain` just before posting; returns those this worker still holds."""
+        ...
+
     async def mark_sent(
         self,
         notification_id: int,
@@ -108,6 +157,7 @@ class OutboxStore(Protocol):
         now: datetime,
         possible_duplicate: bool,
     ) -> bool: ...
+
     async def mark_retry(
         self,
         notification_id: int,
@@ -117,16 +167,22 @@ class OutboxStore(Protocol):
         uncertain: bool,
         count_attempt: bool = True,
     ) -> bool: ...
-    async def mark_posting(
-        self, notification_ids: list[int], worker: str, until: datetime
-    ) -> list[int]: ...
+
     async def mark_failed(self, notification_id: int, worker: str, error: str) -> bool: ...
+
     async def mark_cancelled(self, notification_id: int, worker: str) -> bool: ...
-    async def person_chat_ids(
-        self, person_ids: Iterable[int]
-    ) -> dict[int, tuple[str | None, str | None]]: ...
-    async def save_chat_id(self, person_id: int, chat_user_id: str) -> None: ...
+
+    async def failure_channels(self, frist_id: int | None) -> list[str]:
+        """Where to report a failed delivery: the deadline's enhet's escalation channel."""
+        ...
+
+    async def notification_detail(self, notification_id: int) -> NotificationDetail: ...
+
+    # ---- status
     async def outbox_stats(self, now: datetime, stuck_after: timedelta) -> OutboxStats: ...
-    async def failed_notifications(self, limit: int = 50) -> list[tuple]: ...
+
+    async def failed_notifications(self, limit: int = 50) -> list[FailedNotification]: ...
+
     async def set_state(self, key: str, value: str, now: datetime) -> None: ...
-    async def get_state(self, prefix: str) -> dict[str, tuple[str, datetime]]: ...
+
+    async def get_state(self, prefix: str) -> dict[str, StateEntry]: ...

@@ -1,4 +1,5 @@
-"""The report store port: what the egenkontroll reports read (storage/reports.py implements it)."""
+"""The report store port: the statistics the egenkontroll reports and the intake watchdog
+read (storage/reports.py implements it)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,11 @@ class ReportStore(Protocol):
     ) -> dict[str, list[CaseEvent]]: ...
 
     async def unit_names(self) -> list[str]: ...
+
+    async def intake_by_unit(self, since: date) -> dict[int, dict[date, int]]:
+        """Orosanmälningar (anmalan_inkom events) per enhet and day, from `since` on."""
+        ...
+
+    async def last_intake(self) -> dict[int, date]:
+        """The latest orosanmälan per enhet (any time)."""
+        ...

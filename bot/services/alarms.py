@@ -8,10 +8,11 @@ from datetime import date, datetime
 from bot.domain.messages import Message, message_to_json
 from bot.domain.recipients import UNRESOLVED, Directory
 from bot.ports.outbox import NewNotification
+from bot.ports.unit_of_work import Stores
 
 
 async def alarm_chefs(
-    uow,
+    uow: Stores,
     enhet_id: int,
     step: str,
     message: Message,
@@ -23,10 +24,10 @@ async def alarm_chefs(
     unless an alarm with this step was planned before. Returns the number of rows planned."""
     if await uow.outbox.has_step(step):
         return 0
-    units = await uow.outbox.units()
+    unit = (await uow.outbox.units()).get(enhet_id)
     directory = Directory(
         await uow.outbox.staff_for([enhet_id]),
-        {enhet_id: units.get(enhet_id, (None, None))[1]},
+        {enhet_id: unit.escalation_channel if unit else None},
         admin_channel,
     )
     recipients = [r.address for r in directory.chef(enhet_id, today)]

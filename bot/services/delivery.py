@@ -2,7 +2,7 @@
 
 A claim is committed before sending and carries a lease. Just before each post the row is
 marked `uncertain` (committed), so a worker that dies mid-send leaves exactly the rows that may
-have reached Slack flagged: when the lease runs out another claim resends them as a possible
+have reached the platform flagged: when the lease runs out another claim resends them as a possible
 duplicate, while rows of the batch that were never posted go out unflagged. 429 waits for
 Retry-After; 5xx, timeouts and resets back off with jitter up to a bound; permanent errors,
 and giving up, are reported to the enhet's escalation channel and the admin channel. No row
@@ -19,10 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, local_today
-from bot.domain.messages import message_from_json
+from bot.domain.deadline import Deadline
+from bot.domain.messages import Message, message_from_json
 from bot.i18n import _
-from bot.ports.messenger import Messenger, PermanentFailure, RateLimited, TransientFailure
-from bot.ports.outbox import Claimed, NewNotification, NoticeContext
+from bot.ports.audit import AuditEntry
+from bot.ports.messenger import (
+    Limits,
+    Messenger,
+    PermanentFailure,
+    RateLimited,
+    TransientFailure,
+)
+from bot.ports.outbox import ChatAddress, Claimed, NewNotification
 from bot.ports.unit_of_work import UnitOfWork
 from bot.services.notices import FAILURE_STEP, Notices
 from bot.services.planner import SendingWindow
@@ -38,7 +46,7 @@ class DeliveryPolicy:
     max_attempts: int = 8
     base_backoff: float = 5.0  # seconds; doubles per attempt, with jitter
     max_backoff: float = 1800.0
-    pace: float = 1.05  # seconds between two messages to one channel (Slack: about 1/s)
+    pace: float | None = None  # seconds between two messages to one channel; None: the platform's
     digest: bool = False  # one message per person and round instead of one per item
 
 
@@ -57,6 +65,7 @@ class Delivery:
         self,
         unit_of_work: UnitOfWork,
         messenger: Messenger,
+        limits: Limits,
         notices: Notices,
         clock: Clock,
         window: SendingWindow,
@@ -74,11 +83,12 @@ class Delivery:
         self.worker = worker
         self.admin_channel = admin_channel
         self.policy = policy or DeliveryPolicy()
+        self.pace = limits.pace if self.policy.pace is None else self.policy.pace
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._last_post: dict[str, datetime] = {}
         self._channels: dict[str, str] = {}  # recipient -> its channel, once known
-        self._people: dict[int, tuple[str | None, str | None]] = {}  # chat ids of this batch
+        self._people: dict[int, ChatAddress] = {}  # how to reach the people of this batch
         self.paused_until: datetime | None = None
 
     async def run_once(self, max_batches: int | None = None) -> DeliveryResult:
@@ -93,7 +103,7 @@ class Delivery:
                 claimed = await uow.outbox.claim(
                     now, self.worker, self.policy.lease, self.policy.batch
                 )
-                contexts = await uow.outbox.notice_contexts(
+                contexts = await uow.outbox.deadlines(
                     {c.frist_id for c in claimed if c.frist_id is not None}
                 )
                 people = {
@@ -122,13 +132,13 @@ class Delivery:
         one that may be posted to soonest: a recipient waiting for its pace does not hold up
         the rest of the batch (the sleep in `_pace` stalls the whole worker)."""
         now = self.clock.now()
-        best, best_wait = 0, None
+        best, best_wait = 0, float("inf")
         for index, group in enumerate(groups):
             last = self._last_post.get(self._channels.get(group[0].recipient, ""))
-            wait = 0.0 if last is None else self.policy.pace - (now - last).total_seconds()
+            wait = 0.0 if last is None else self.pace - (now - last).total_seconds()
             if wait <= 0:
                 return index
-            if best_wait is None or wait < best_wait:
+            if wait < best_wait:
                 best, best_wait = index, wait
         return best
 
@@ -145,7 +155,7 @@ class Delivery:
         if not self.policy.digest:
             return [[row] for row in claimed]
         groups: dict[str, list[Claimed]] = {}
-        singles = []
+        singles: list[list[Claimed]] = []
         for row in claimed:
             if row.recipient.startswith("person:") and not row.step.startswith(FAILURE_STEP):
                 groups.setdefault(row.recipient, []).append(row)
@@ -154,10 +164,10 @@ class Delivery:
         return list(groups.values()) + singles
 
     async def _deliver(
-        self, rows: list[Claimed], contexts: dict[int, NoticeContext], result: DeliveryResult
+        self, rows: list[Claimed], contexts: dict[int, Deadline], result: DeliveryResult
     ) -> None:
         """Send one message for `rows` (one row, or a person's digest) and record it."""
-        live = []
+        live: list[Claimed] = []
         now = self.clock.now()
         for row in rows:
             if not row.step.startswith(FAILURE_STEP) and row.frist_status not in (None, "open"):
@@ -195,7 +205,7 @@ class Delivery:
                 return
             first = live[0]
             if len(live) == 1:
-                message = await self._message(first, contexts.get(first.frist_id))
+                message = await self._message(first, _deadline_of(first, contexts))
             else:
                 message = self._digest(live, contexts)
             await self._pace(channel)
@@ -208,14 +218,14 @@ class Delivery:
             return
         except TransientFailure as failure:
             for row in live:
-                await self._transient(row, contexts.get(row.frist_id), failure, result)
+                await self._transient(row, _deadline_of(row, contexts), failure, result)
             return
         except PermanentFailure as failure:
             for row in live:
-                await self._fail(row, contexts.get(row.frist_id), failure.code, result)
+                await self._fail(row, _deadline_of(row, contexts), failure.code, result)
             return
         async with self.unit_of_work() as uow:
-            entries = []
+            entries: list[AuditEntry] = []
             recorded_count = 0
             for row in live:
                 recorded = await uow.outbox.mark_sent(
@@ -225,8 +235,12 @@ class Delivery:
                     log.warning("notification %s was re-claimed while sending", row.id)
                     continue
                 recorded_count += 1
-                context = contexts.get(row.frist_id)
-                detail = {"notifiering": row.id, "steg": row.step, "mottagare": row.recipient}
+                context = _deadline_of(row, contexts)
+                detail: dict[str, object] = {
+                    "notifiering": row.id,
+                    "steg": row.step,
+                    "mottagare": row.recipient,
+                }
                 if row.uncertain:
                     detail["mojlig_dubblett"] = True
                 entries.append(
@@ -241,17 +255,21 @@ class Delivery:
                     "notification %s resent after an unknown outcome: möjlig dubblett", row.id
                 )
 
-    def _digest(self, rows: list[Claimed], contexts: dict[int, NoticeContext]):
+    def _digest(self, rows: list[Claimed], contexts: dict[int, Deadline]) -> Message:
         today = local_today(self.clock, self.window.tz)
         items = [
             (row.step, contexts[row.frist_id], row.frist_id)
             for row in rows
-            if row.frist_id in contexts
+            if row.frist_id is not None and row.frist_id in contexts
         ]
         return self.notices.digest(items, today, repeat_warning=any(r.uncertain for r in rows))
 
     async def _transient(
-        self, row: Claimed, context, failure: TransientFailure, result: DeliveryResult
+        self,
+        row: Claimed,
+        context: Deadline | None,
+        failure: TransientFailure,
+        result: DeliveryResult,
     ) -> None:
         if row.attempts >= self.policy.max_attempts:
             error = _("gave up after {n} attempts ({reason})").format(
@@ -268,7 +286,9 @@ class Delivery:
             )
         result.retried += 1
 
-    async def _fail(self, row: Claimed, context, error: str, result: DeliveryResult) -> None:
+    async def _fail(
+        self, row: Claimed, context: Deadline | None, error: str, result: DeliveryResult
+    ) -> None:
         """Record the failure and tell people: the escalation channel and the admin channel."""
         result.failed += 1
         result.errors.append(error)
@@ -310,24 +330,25 @@ class Delivery:
         if kind != "person":
             raise PermanentFailure("no_recipient")
         person_id = int(value)
-        chat_id, email = self._people.get(person_id, (None, None))
-        if chat_id is None and email:
-            chat_id = await self.messenger.user_by_email(email)
+        address = self._people.get(person_id, ChatAddress(None, None))
+        chat_id = address.chat_user_id
+        if chat_id is None and address.email:
+            chat_id = await self.messenger.user_by_email(address.email)
             async with self.unit_of_work() as uow:
                 await uow.outbox.save_chat_id(person_id, chat_id)
-            self._people[person_id] = (chat_id, email)
+            self._people[person_id] = ChatAddress(chat_id, address.email)
         if chat_id is None:
             raise PermanentFailure("no_chat_id")
         return await self.messenger.open_direct(chat_id)
 
-    async def _message(self, row: Claimed, context: NoticeContext | None):
+    async def _message(self, row: Claimed, context: Deadline | None) -> Message:
         if row.payload:
             return message_from_json(row.payload)
         if row.step.startswith(FAILURE_STEP):
             original = int(row.step.removeprefix(FAILURE_STEP))
             async with self.unit_of_work() as uow:
-                recipient, error = await uow.outbox.notification_detail(original)
-            return self.notices.failure_report(context, recipient, error)
+                detail = await uow.outbox.notification_detail(original)
+            return self.notices.failure_report(context, detail.recipient, detail.error)
         if context is None:
             raise PermanentFailure("deadline_missing")
         today = local_today(self.clock, self.window.tz)
@@ -345,7 +366,11 @@ class Delivery:
         last = self._last_post.get(channel)
         now = self.clock.now()
         if last is not None:
-            wait = self.policy.pace - (now - last).total_seconds()
+            wait = self.pace - (now - last).total_seconds()
             if wait > 0:
                 await self.sleep(wait)
         self._last_post[channel] = self.clock.now()
+
+
+def _deadline_of(row: Claimed, deadlines: dict[int, Deadline]) -> Deadline | None:
+    return deadlines.get(row.frist_id) if row.frist_id is not None else None

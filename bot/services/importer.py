@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
@@ -106,7 +107,7 @@ class ImportReport:
 class _Row:
     line: int
     code: str
-    fingerprint: str
+    fingerprint: str | None
     enhet: str
     handlaggare: str
     event: str
@@ -141,7 +142,7 @@ class CaseImporter:
         calendar: SwedishCalendar,
         pseudonymiser: Pseudonymiser,
         clock: Clock,
-        tz,
+        tz: ZoneInfo,
         delegation: DelegationMode = DelegationMode.REFUSE,
         admin_channel: str | None = None,
     ) -> None:
@@ -224,7 +225,9 @@ class CaseImporter:
                 ]
         return []
 
-    def _row(self, line: int, cell: dict[str, str], today: date) -> tuple[_Row | None, list]:
+    def _row(
+        self, line: int, cell: dict[str, str], today: date
+    ) -> tuple[_Row | None, list[RowError]]:
         errors: list[RowError] = []
         for name in COLUMNS:
             if not cell[name]:
@@ -280,13 +283,12 @@ class CaseImporter:
                             _(
                                 "{rule} must be decided at the level {required} or higher "
                                 "(delegationsordning); {level} is too low"
-                            ).format(
-                                rule=rule.name, required=check.required.value, level=level.value
-                            ),
+                            ).format(rule=rule.name, required=check.required, level=level.value),
                         )
                     ]
                 escalate = escalate or check.escalate
         pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
+        assert event is not None and day is not None  # else errors were returned above
         return (
             _Row(
                 line,
@@ -403,7 +405,7 @@ class CaseImporter:
     @staticmethod
     def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
         """Two different references with the same code in one file: refuse both."""
-        fingerprints: dict[str, set[str]] = {}
+        fingerprints: dict[str, set[str | None]] = {}
         for row in rows:
             fingerprints.setdefault(row.code, set()).add(row.fingerprint)
         clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.deadline import Deadline
 from bot.domain.messages import Action, Message
 from bot.domain.rules import RulePack
 from bot.formatting import long_date, relative_day
 from bot.i18n import _, ngettext
-from bot.ports.outbox import NoticeContext
 
 FAILURE_STEP = "fel:"
 
@@ -28,7 +28,7 @@ class Notices:
     def deadline_notice(
         self,
         step: str,
-        context: NoticeContext,
+        context: Deadline,
         today: date,
         *,
         late: bool = False,
@@ -127,7 +127,7 @@ class Notices:
 
     def digest(
         self,
-        items: list[tuple[str, NoticeContext, int]],
+        items: list[tuple[str, Deadline, int]],
         today: date,
         *,
         repeat_warning: bool = False,
@@ -155,7 +155,7 @@ class Notices:
             body.append(_("If you already received this message, you can ignore this copy."))
         return Message(text=" ".join([title + ".", *body]), title=title, body=tuple(body))
 
-    def failure_report(self, context: NoticeContext | None, recipient: str, error: str) -> Message:
+    def failure_report(self, context: Deadline | None, recipient: str, error: str) -> Message:
         """To the escalation/admin channel: a message could not be delivered."""
         rule = self.pack.rules.get(context.rule_id) if context else None
         what = (
@@ -171,7 +171,7 @@ class Notices:
                 "Frister could not deliver the reminder about {what} to {recipient}: {error}."
             ).format(what=what, recipient=recipient, error=error),
             _(
-                "Check that the person is still in Slack and registered in Frister, then see "
+                "Check that the person is still in the chat and registered in Frister, then see "
                 "`frister status`."
             ),
         )

@@ -16,20 +16,14 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.calendar import SwedishCalendar
+from bot.domain.deadline import Deadline
 from bot.domain.ladder import Occurrence, SendingTime, next_due, occurrences
 from bot.domain.periods import Offset
 from bot.domain.recipients import Directory, Recipient
 from bot.domain.roles import Role
 from bot.domain.rules import RulePack, Step
-from bot.ports.outbox import (
-    PENDING,
-    QUIETED,
-    SUPERSEDED,
-    NewNotification,
-    OutboxStore,
-    PlanningItem,
-)
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.outbox import PENDING, QUIETED, SUPERSEDED, NewNotification
+from bot.ports.unit_of_work import Stores, UnitOfWork
 
 log = logging.getLogger(__name__)
 MISSING_STEP = "saknar_handlaggare"
@@ -101,7 +95,7 @@ class Planner:
                 return result
 
     async def _plan(
-        self, uow: OutboxStore, items: list[PlanningItem], now: datetime, result: PlanResult
+        self, uow: Stores, items: list[Deadline], now: datetime, result: PlanResult
     ) -> None:
         units = {item.enhet_id for item in items}
         directory = Directory(
@@ -144,7 +138,7 @@ class Planner:
 
     def _candidates(
         self,
-        item: PlanningItem,
+        item: Deadline,
         ladder: list[Occurrence],
         directory: Directory,
         planned: set[tuple[int, str]],
@@ -173,7 +167,7 @@ class Planner:
 
     def _catch_up(
         self,
-        item: PlanningItem,
+        item: Deadline,
         candidates: list[tuple[Occurrence, Recipient]],
         now: datetime,
         not_before: datetime,
@@ -196,6 +190,7 @@ class Planner:
                 late = (
                     state == PENDING
                     and occurrence.due_at < now - self.grace
+                    and item.created_at is not None
                     and occurrence.due_at >= item.created_at
                 )
                 rows.append(

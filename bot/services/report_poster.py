@@ -4,6 +4,7 @@ day of the month (through the outbox, once per enhet and month)."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -61,7 +62,9 @@ def report_message(report: MonthReport) -> Message:
 
 
 class MonthlyReports:
-    def __init__(self, unit_of_work: UnitOfWork, calendar: SwedishCalendar, clock: Clock, tz):
+    def __init__(
+        self, unit_of_work: UnitOfWork, calendar: SwedishCalendar, clock: Clock, tz: ZoneInfo
+    ) -> None:
         self.unit_of_work = unit_of_work
         self.calendar = calendar
         self.clock = clock
@@ -77,16 +80,17 @@ class MonthlyReports:
         now = self.clock.now()
         planned = 0
         async with self.unit_of_work() as uow:
-            for enhet_id, (name, channel) in (await uow.outbox.units()).items():
-                step = f"rapport:{enhet_id}:{month.strftime('%Y-%m')}"
+            for unit in (await uow.outbox.units()).values():
+                step = f"rapport:{unit.id}:{month.strftime('%Y-%m')}"
+                channel = unit.escalation_channel
                 if not channel or await uow.outbox.has_step(step):
                     continue
                 report = build_report(
-                    name,
-                    await uow.reports.report_rows(name),
+                    unit.name,
+                    await uow.reports.report_rows(unit.name),
                     month,
                     today,
-                    await uow.reports.investigation_events(name),
+                    await uow.reports.investigation_events(unit.name),
                 )
                 payload = message_to_json(report_message(report))
                 await uow.outbox.add_notifications(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from os import PathLike
 
 from dateutil.relativedelta import relativedelta
 
@@ -261,7 +263,7 @@ def to_markdown(report: MonthReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_png(reports: list[MonthReport], path) -> None:
+def to_png(reports: list[MonthReport], path: str | PathLike[str]) -> None:
     """A 12-month trend chart of the share kept, Swedish labels (matplotlib, no display)."""
     import matplotlib
 
@@ -274,7 +276,7 @@ def to_png(reports: list[MonthReport], path) -> None:
         values = [r.groups[group].share_kept for r in reports]
         axes.plot(
             months,
-            [None if v is None else v * 100 for v in values],
+            [math.nan if v is None else v * 100 for v in values],  # nan: a gap in the line
             marker="o",
             label=_(GROUP_NAMES[group]),
         )

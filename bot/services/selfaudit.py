@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.ports.unit_of_work import UnitOfWork
@@ -14,9 +15,9 @@ FATAL_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "account_inactive
 @dataclass
 class Health:
     ok: bool
-    checks: dict[str, dict] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "checks": self.checks}
 
 
@@ -39,10 +40,10 @@ class SelfAudit:
             stats = await uow.outbox.outbox_stats(now, self.stuck_after)
             ticks = await uow.outbox.get_state("planner:last_tick")
             failed = await uow.outbox.failed_notifications(limit=20)
-        last_tick = max((at for _value, at in ticks.values()), default=None)
+        last_tick = max((entry.updated_at for entry in ticks.values()), default=None)
         ticking = last_tick is not None and now - last_tick <= 3 * self.tick_interval
-        fatal = [row for row in failed if (row[4] or "").startswith(FATAL_ERRORS)]
-        checks = {
+        fatal = [row for row in failed if (row.error or "").startswith(FATAL_ERRORS)]
+        checks: dict[str, dict[str, Any]] = {
             "scheduler": {
                 "ok": ticking,
                 "last_tick": last_tick.isoformat() if last_tick else None,
@@ -56,7 +57,7 @@ class SelfAudit:
             "delivery": {
                 "ok": not fatal,
                 "failed": stats.count("failed"),
-                "fatal": [row[4] for row in fatal][:3],
+                "fatal": [row.error for row in fatal][:3],
             },
         }
         return Health(all(check["ok"] for check in checks.values()), checks)

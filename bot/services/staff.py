@@ -1,8 +1,9 @@
 """Import the staff register from a CSV file: who works where, in which role.
 
-Columns (header row, `;` or `,`): anvandare (the Slack user id, U…), epost, roll, enhet and,
-optionally, ersattare (the substitute's Slack user id). Every row is checked first and every
-problem reported with its line number; on any error nothing is stored. People not in the file
+Columns (header row, `;` or `,`): anvandare (the chat platform's user id: Slack `U…`/`W…`, or
+a Microsoft Entra object id, a GUID, as Teams knows people), epost, roll, enhet and, optionally,
+ersattare (the substitute's user id). Every row is checked first and every problem reported with
+its line number; on any error nothing is stored. People not in the file
 are left as they are; an absence registered in chat is kept.
 """
 
@@ -12,15 +13,15 @@ import csv
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.domain.commands import fold
 from bot.domain.roles import Role
 from bot.domain.screening import find_identifiers
+from bot.domain.staff import StaffMember
 from bot.i18n import _
-from bot.ports.cases import StaffRecord
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.importer import RowError
 
@@ -53,7 +54,10 @@ ROLES = {
     "administrator": Role.ADMIN,
 }
 UNITLESS = (Role.SOCIALCHEF, Role.ADMIN)
-CHAT_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
+ENTRA_OBJECT_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Progress = Callable[[int], None]
@@ -83,6 +87,11 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-.:]", "", fold(text))
 
 
+def is_platform_user_id(text: str) -> bool:
+    """A chat platform's user id: Slack's `U…`/`W…`, or a Microsoft Entra object id (Teams)."""
+    return bool(SLACK_USER_ID.match(text) or ENTRA_OBJECT_ID.match(text))
+
+
 class StaffImporter:
     def __init__(self, unit_of_work: UnitOfWork, clock: Clock) -> None:
         self.unit_of_work = unit_of_work
@@ -90,7 +99,7 @@ class StaffImporter:
 
     def parse(
         self, text: str, progress: Progress | None = None
-    ) -> tuple[list[tuple[int, StaffRecord]], list[RowError], int]:
+    ) -> tuple[list[tuple[int, StaffMember]], list[RowError], int]:
         lines = text.splitlines()
         if not lines or not lines[0].strip():
             return [], [RowError(1, _("the file is empty"))], 0
@@ -107,7 +116,7 @@ class StaffImporter:
             )
             return [], [RowError(1, message)], 0
         index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
-        records: list[tuple[int, StaffRecord]] = []
+        records: list[tuple[int, StaffMember]] = []
         errors: list[RowError] = []
         seen: dict[str, int] = {}
         count = 0
@@ -134,26 +143,33 @@ class StaffImporter:
                 continue
             cell = {name: cells[i].strip() for name, i in index.items()}
             record, problems = self._record(line, cell)
-            if record is not None and record.chat_user_id in seen:
+            user = record.chat_user_id if record is not None else None
+            if user is not None and user in seen:
                 problems.append(
                     RowError(
                         line,
-                        _("{user} is already on line {other}").format(
-                            user=record.chat_user_id, other=seen[record.chat_user_id]
-                        ),
+                        _("{user} is already on line {other}").format(user=user, other=seen[user]),
                     )
                 )
             errors += problems
-            if record is not None and not problems:
-                seen[record.chat_user_id] = line
+            if record is not None and user is not None and not problems:
+                seen[user] = line
                 records.append((line, record))
         return records, errors, count
 
-    def _record(self, line: int, cell: dict[str, str]) -> tuple[StaffRecord | None, list]:
+    def _record(self, line: int, cell: dict[str, str]) -> tuple[StaffMember | None, list[RowError]]:
         errors: list[RowError] = []
         user = cell["anvandare"]
-        if not CHAT_ID.match(user):
-            errors.append(RowError(line, _("anvandare must be a Slack user id (U…)")))
+        if not is_platform_user_id(user):
+            errors.append(
+                RowError(
+                    line,
+                    _(
+                        "anvandare must be a chat user id (Slack U… or W…, or a Microsoft Entra "
+                        "object id)"
+                    ),
+                )
+            )
         email = cell["epost"] or None
         if email and not EMAIL.match(email):
             errors.append(RowError(line, _("epost is not an e-mail address")))
@@ -172,13 +188,28 @@ class StaffImporter:
         if role is not None and role not in UNITLESS and enhet is None:
             errors.append(RowError(line, _("the column enhet is empty")))
         substitute = cell.get("ersattare") or None
-        if substitute and not CHAT_ID.match(substitute):
-            errors.append(RowError(line, _("ersattare must be a Slack user id (U…)")))
+        if substitute and not is_platform_user_id(substitute):
+            errors.append(
+                RowError(
+                    line,
+                    _(
+                        "ersattare must be a chat user id (Slack U… or W…, or a Microsoft Entra "
+                        "object id)"
+                    ),
+                )
+            )
         elif substitute and substitute == user:
             errors.append(RowError(line, _("nobody can be their own substitute")))
         if errors or role is None:
             return None, errors
-        return StaffRecord(user, role.value, enhet, email, substitute=substitute), []
+        member = StaffMember(
+            chat_user_id=user,
+            role=role,
+            enhet=enhet,
+            email=email,
+            substitute_chat_id=substitute,
+        )
+        return member, []
 
     async def run(self, text: str, progress: Progress | None = None) -> StaffReport:
         """Store the register; raises StaffImportAborted (nothing stored) on any error."""
@@ -189,39 +220,37 @@ class StaffImporter:
         now = self.clock.now()
         async with self.unit_of_work() as uow:
             in_file = {record.chat_user_id for _line, record in records}
-            kept: list[StaffRecord] = []
+            kept: list[StaffMember] = []
             for line, record in records:
-                current = await uow.chat.staff_by_chat_id(record.chat_user_id)
+                user, wanted = record.chat_user_id, record.substitute_chat_id
+                current = await uow.chat.staff_by_chat_id(user) if user else None
                 unknown_substitute = (
-                    record.substitute
-                    and record.substitute not in in_file
-                    and await uow.chat.staff_by_chat_id(record.substitute) is None
+                    wanted is not None
+                    and wanted not in in_file
+                    and await uow.chat.staff_by_chat_id(wanted) is None
                 )
                 if unknown_substitute:
                     report.errors.append(
                         RowError(
                             line,
                             _("the substitute {user} is neither in the file nor in Frister").format(
-                                user=record.substitute
+                                user=wanted
                             ),
                         )
                     )
                     continue
                 if current is not None and current.absent_from is not None:
-                    substitute = record.substitute
+                    # An absence registered in chat is kept, and so is its substitute.
+                    substitute = wanted
                     if substitute is None and current.substitute_id is not None:
                         found = await uow.chat.staff_by_ids([current.substitute_id])
                         other = found.get(current.substitute_id)
                         substitute = other.chat_user_id if other else None
-                    record = StaffRecord(
-                        record.chat_user_id,
-                        record.role,
-                        record.enhet,
-                        record.email,
-                        record.active,
-                        current.absent_from,
-                        current.absent_to,
-                        substitute,
+                    record = replace(
+                        record,
+                        absent_from=current.absent_from,
+                        absent_to=current.absent_to,
+                        substitute_chat_id=substitute,
                     )
                 kept.append(record)
             if report.errors:
@@ -237,7 +266,7 @@ def _identifier_message(column: int) -> str:
     ).format(column=column)
 
 
-async def store_staff(uow: Stores, records: Sequence[StaffRecord], now: datetime) -> int:
+async def store_staff(uow: Stores, records: Sequence[StaffMember], now: datetime) -> int:
     """Create or update staff (their open deadlines are replanned) and audit each change."""
     stored = await uow.cases.upsert_staff(records, now)
     await uow.audit.append_many(
@@ -248,11 +277,11 @@ async def store_staff(uow: Stores, records: Sequence[StaffRecord], now: datetime
                 None,
                 {
                     "chatt_id": r.chat_user_id,
-                    "roll": r.role,
+                    "roll": r.role.value,
                     "enhet": r.enhet,
                     "aktiv": r.active,
                     "franvaro": [str(r.absent_from), str(r.absent_to)] if r.absent_from else None,
-                    "ersattare": r.substitute,
+                    "ersattare": r.substitute_chat_id,
                 },
             )
             for r in records

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
@@ -20,7 +21,7 @@ from bot.domain.messages import Message, message_to_json
 from bot.formatting import long_date
 from bot.i18n import _
 from bot.ports.outbox import NewNotification
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.alarms import alarm_chefs
 
 IMPORT_STATE = "import:last"
@@ -60,7 +61,7 @@ def find_silences(
     window_days = calendar.working_days_between(start, today - timedelta(days=1))
     found = []
     for enhet_id, last_day in last.items():
-        if last_day is None or window_days <= 0:
+        if window_days <= 0:
             continue
         # Working days after the last anmälan, up to and including yesterday (today's may
         # still arrive).
@@ -82,7 +83,7 @@ class IntakeWatchdog:
         unit_of_work: UnitOfWork,
         calendar: SwedishCalendar,
         clock: Clock,
-        tz,
+        tz: ZoneInfo,
         policy: WatchdogPolicy,
         admin_channel: str | None,
     ) -> None:
@@ -101,14 +102,14 @@ class IntakeWatchdog:
         async with self.unit_of_work() as uow:
             units = await uow.outbox.units()
             silences = find_silences(
-                await uow.outbox.intake_by_unit(start),
-                await uow.outbox.last_intake(),
-                {enhet_id: name for enhet_id, (name, _channel) in units.items()},
+                await uow.reports.intake_by_unit(start),
+                await uow.reports.last_intake(),
+                {enhet_id: unit.name for enhet_id, unit in units.items()},
                 today,
                 self.calendar,
                 self.policy,
             )
-            rows = []
+            rows: list[NewNotification] = []
             for silence in silences:
                 step = f"larm:intag:{silence.enhet_id}:{silence.last_intake.isoformat()}"
                 planned = await alarm_chefs(
@@ -138,11 +139,11 @@ class IntakeWatchdog:
                 await uow.outbox.add_notifications(rows, now)
         return silences
 
-    async def _import_alarm(self, uow, now: datetime) -> list[NewNotification]:
+    async def _import_alarm(self, uow: Stores, now: datetime) -> list[NewNotification]:
         if self.policy.import_every is None or not self.admin_channel:
             return []
         state = await uow.outbox.get_state(IMPORT_STATE)
-        last = max((at for _value, at in state.values()), default=None)
+        last = max((entry.updated_at for entry in state.values()), default=None)
         if last is not None and now - last <= self.policy.import_every:
             return []
         since = last.isoformat() if last else "never"
