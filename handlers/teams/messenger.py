@@ -267,7 +267,10 @@ class TeamsMessenger:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                trust_env=True,  # HTTPS_PROXY / NO_PROXY, as municipal networks need
+            )
         return self._session
 
     async def _call(
