@@ -129,7 +129,13 @@ def _actions(message: Message) -> list[JsonDict]:
     return actions
 
 
-def _card(head: list[JsonDict], content: list[JsonDict], tail: list[JsonDict], actions, summary):
+def _card(
+    head: list[JsonDict],
+    content: list[JsonDict],
+    tail: list[JsonDict],
+    actions: list[JsonDict],
+    summary: str,
+) -> JsonDict:
     card: JsonDict = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
