@@ -20,7 +20,7 @@ from bot.testing.teams_standin import TeamsStandIn
 from handlers.messenger import SlackMessenger, make_client
 from handlers.teams.messenger import TeamsMessenger
 
-TIMEOUT = 0.3
+TIMEOUT = 2.0  # generous for a loaded machine; the slow fault outlasts it
 MESSAGE = Message(
     text="Förhandsbedömning för DEMO-1001 ska vara klar i dag.",
     title="Förhandsbedömning i dag",
@@ -64,7 +64,7 @@ async def slack_rig() -> AsyncIterator[Rig]:
             drop_after_delivery=lambda: slack.inject(
                 "chat.postMessage", SlackFault.reset_after_record()
             ),
-            slow=lambda: slack.inject("chat.postMessage", SlackFault.timeout(5)),
+            slow=lambda: slack.inject("chat.postMessage", SlackFault.timeout(30)),
             block=block,
         )
 
@@ -86,7 +86,7 @@ async def teams_rig() -> AsyncIterator[Rig]:
                 rate_limit=lambda s: teams.inject(TeamsFault.rate_limit(s), route="send"),
                 server_error=lambda: teams.inject(TeamsFault.status_code(500), route="send"),
                 drop_after_delivery=lambda: teams.inject(TeamsFault.drop(), route="send"),
-                slow=lambda: teams.inject(TeamsFault.slow(5), route="send"),
+                slow=lambda: teams.inject(TeamsFault.slow(30), route="send"),
                 block=teams.block,
             )
         assert teams.protocol_errors == []

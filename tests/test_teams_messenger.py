@@ -28,7 +28,7 @@ from handlers.teams.messenger import (
 )
 
 START = datetime(2026, 11, 23, 8, tzinfo=UTC)
-TIMEOUT = 0.3
+TIMEOUT = 2.0  # generous for a loaded machine; the slow fault outlasts it
 MESSAGE = Message(
     text="Förhandsbedömning för DEMO-1001 ska vara klar i dag.",
     title="Förhandsbedömning i dag",
@@ -211,7 +211,7 @@ TABLE: dict[str, Row] = {
     "502": Row(Fault.status_code(502), transient(False), "http_retry"),
     "503": Row(Fault.status_code(503), transient(False), "http_retry"),
     "504": Row(Fault.status_code(504, "GatewayTimeout"), transient(True), "http_504"),
-    "slow": Row(Fault.slow(5), transient(True), "timeout"),
+    "slow": Row(Fault.slow(30), transient(True), "timeout"),
     "dropped after delivery": Row(Fault.drop(), transient(True), "disconnected", True),
     "dropped before": Row(Fault.drop(record=False), transient(True), "disconnected"),
     "connection refused": Row(None, transient(False), "unreachable"),
