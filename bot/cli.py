@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
             "is interactive)"
         ),
     )
+    teams = commands.add_parser("teams", help=_("Microsoft Teams: the app package"))
+    teams_commands = teams.add_subparsers(dest="teams_command", metavar=_("COMMAND"), required=True)
+    package = teams_commands.add_parser(
+        "package", help=_("write the Teams app package (a zip) for the Teams admin center")
+    )
+    package.add_argument(
+        "--domain", required=True, metavar=_("HOST"), help=_("Frister's public host name")
+    )
+    package.add_argument("--website", metavar="URL", help=_("a page about Frister (https://…)"))
+    package.add_argument(
+        "--out", type=Path, default=Path("frister-teams.zip"), metavar=_("FILE"), help=_("the zip")
+    )
     return parser
 
 
@@ -558,6 +570,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings, interactive=args.interactive or sys.stdin.isatty())
 
 
+def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.teams.package import PackageError, write_package
+
+    app_id = getattr(settings, "teams_app_id", None) or os.environ.get("FRISTER_TEAMS_APP_ID", "")
+    try:
+        path = write_package(args.out, app_id.strip(), domain=args.domain, website=args.website)
+    except PackageError as error:
+        raise CliError(str(error)) from None
+    print(_("Wrote the Teams app package {file}.").format(file=path))
+    return EXIT_OK
+
+
 COMMANDS = {
     "rules": cmd_rules,
     "screen": cmd_screen,
@@ -571,6 +595,7 @@ COMMANDS = {
     "status": cmd_status,
     "serve": cmd_serve,
     "demo": cmd_demo,
+    "teams": cmd_teams,
 }
 
 
