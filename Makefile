@@ -1,6 +1,7 @@
 # Two entry points for a fresh clone: `make demo` runs Frister, `make test` runs the suite.
 # Each creates .venv and installs what it needs on first use.
-PYTHON ?= python3
+# A Python 3.12 or newer: found by deploy/find-python unless given (make PYTHON=python3.13).
+PYTHON ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -8,7 +9,8 @@ BIN := $(VENV)/bin
 	bench-import bench-serve bench-replicas bench-slash bench-screening bench-workers
 
 $(BIN)/frister: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@python="$$(deploy/find-python $(PYTHON))" || exit 1; \
+		echo "$$python -m venv $(VENV)"; "$$python" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@

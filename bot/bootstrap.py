@@ -30,6 +30,7 @@ from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
 from handlers.slack.limits import SLACK_LIMITS
+from storage.addresses import SqlAddressBook
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
@@ -176,6 +177,10 @@ class App:
     def services(self) -> Services:
         """What the chat adapter calls (handlers/*: register(app, services))."""
         return Services(chat=self.chat())
+
+    def address_book(self) -> SqlAddressBook:
+        """Where Teams reaches people and channels proactively."""
+        return SqlAddressBook(session_factory(self.engine))
 
     def staff_importer(self) -> StaffImporter:
         return StaffImporter(self.unit_of_work, self.clock)

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import time
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import _
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./frister.db"
 SUPPORTED_DB_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 class SettingsError(Exception):
@@ -56,6 +66,14 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
+    platform: str = Field("slack", alias="FRISTER_PLATFORM")
+    teams_app_id: str | None = Field(None, alias="FRISTER_TEAMS_APP_ID")
+    teams_tenant_id: str | None = Field(None, alias="FRISTER_TEAMS_TENANT_ID")
+    teams_client_secret: SecretStr | None = Field(None, alias="FRISTER_TEAMS_CLIENT_SECRET")
+    teams_certificate: Path | None = Field(None, alias="FRISTER_TEAMS_CERTIFICATE")
+    teams_managed_identity: bool = Field(False, alias="FRISTER_TEAMS_MANAGED_IDENTITY")
+    teams_auth: str = Field("jwt", alias="FRISTER_TEAMS_AUTH")
+    teams_service_hosts: str | None = Field(None, alias="FRISTER_TEAMS_SERVICE_HOSTS")
 
     @field_validator("database_url")
     @classmethod
@@ -122,6 +140,44 @@ class Settings(BaseSettings):
             raise ValueError(_("allowed values are socket and http"))
         return value
 
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        if value not in ("slack", "teams"):
+            raise ValueError(_("allowed values are slack and teams"))
+        return value
+
+    @field_validator("teams_app_id")
+    @classmethod
+    def _teams_app_id(cls, value: str | None) -> str | None:
+        if value is not None and not _GUID.match(value.strip()):
+            raise ValueError(_("write the application (client) id, a GUID"))
+        return value.strip() if value else None
+
+    @field_validator("teams_tenant_id")
+    @classmethod
+    def _teams_tenant_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        tenants = [part.strip() for part in value.split(",") if part.strip()]
+        if not tenants or not all(_GUID.match(tenant) for tenant in tenants):
+            raise ValueError(_("write one or more tenant ids (GUIDs), separated by commas"))
+        return ",".join(tenant.lower() for tenant in tenants)
+
+    @field_validator("teams_auth")
+    @classmethod
+    def _teams_auth(cls, value: str, info: ValidationInfo) -> str:
+        if value not in ("jwt", "anonymous"):
+            raise ValueError(_("allowed values are jwt and anonymous"))
+        if value == "anonymous" and not is_loopback(info.data.get("http_host", "")):
+            raise ValueError(
+                _(
+                    "anonymous is only allowed when FRISTER_HTTP_HOST is a loopback address "
+                    "(127.0.0.1, ::1 or localhost)"
+                )
+            )
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -148,6 +204,27 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def teams_tenants(self) -> tuple[str, ...]:
+        """The Entra tenants whose activities are accepted (lower case)."""
+        return tuple(self.teams_tenant_id.split(",")) if self.teams_tenant_id else ()
+
+    @property
+    def teams_extra_hosts(self) -> tuple[str, ...]:
+        """Hosts a Teams serviceUrl may name besides Microsoft's own."""
+        raw = self.teams_service_hosts or ""
+        return tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: object) -> Settings:

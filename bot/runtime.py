@@ -25,7 +25,7 @@ class Runtime:
     """Scheduler jobs, the health endpoint and the Slack app: in HTTP mode on this process's
     aiohttp server (POST /slack/events), in Socket Mode over Slack's WebSocket."""
 
-    def __init__(self, app: App, messenger, bolt=None) -> None:
+    def __init__(self, app: App, messenger, bolt=None, web_app: web.Application | None = None):
         self.app = app
         self.bolt = bolt
         self.socket = None
@@ -36,7 +36,7 @@ class Runtime:
             app.unit_of_work, app.clock, timedelta(seconds=settings.tick_seconds)
         )
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
-        self.web = web.Application()
+        self.web = web_app if web_app is not None else web.Application()  # Teams: its app
         self.web.router.add_get("/healthz", self.healthz)
         if bolt is not None and settings.mode == "http":
             self.web.router.add_post("/slack/events", self.slack_events)
@@ -152,6 +152,8 @@ class Runtime:
 
 
 def serve(settings: Settings) -> int:
+    if settings.platform == "teams":
+        return serve_teams(settings)
     from slack_sdk.web.async_client import AsyncWebClient
 
     from handlers.app import build as build_bolt
@@ -196,6 +198,52 @@ def serve(settings: Settings) -> int:
             await stop.wait()
         finally:
             await runtime.stop()
+            await app.close()
+
+    asyncio.run(main())
+    return 0
+
+
+def serve_teams(settings: Settings) -> int:
+    """Teams: POST /api/messages and /healthz on one aiohttp server; the outbox sends through
+    the Teams messenger to the stored addresses."""
+    from handlers.teams.app import build_teams_app
+    from handlers.teams.auth import auth_configuration, check
+    from handlers.teams.messenger import TeamsMessenger, no_token, sdk_token_provider
+
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    check(settings)
+
+    async def main() -> None:
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        app = App(settings)
+        await app.prepare_database()
+        token = (
+            no_token
+            if settings.teams_auth == "anonymous"
+            else sdk_token_provider(MsalAuth(auth_configuration(settings)))
+        )
+        messenger = TeamsMessenger(
+            app.address_book(),
+            bot_id=f"28:{settings.teams_app_id or 'frister'}",
+            token=token,
+            clock=app.clock,
+        )
+        runtime = Runtime(app, messenger, web_app=build_teams_app(app, settings))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+            await messenger.aclose()
             await app.close()
 
     asyncio.run(main())

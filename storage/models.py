@@ -19,7 +19,7 @@ class Enhet(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
-    escalation_channel: str | None = Field(default=None, max_length=40)
+    escalation_channel: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
@@ -30,7 +30,7 @@ class EnhetChannel(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     enhet_id: int = Field(foreign_key="enhet.id", index=True)
-    channel_id: str = Field(max_length=40, unique=True)
+    channel_id: str = Field(max_length=200, unique=True)
 
 
 class Person(SQLModel, table=True):
@@ -135,7 +135,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     frist_id: int | None = Field(default=None, foreign_key="frist.id", index=True)
     step: str = Field(max_length=80)
-    recipient: str = Field(max_length=60)  # person:<id> or channel:<id>
+    recipient: str = Field(max_length=240)  # person:<id> or channel:<id>
     reason: str | None = Field(default=None, max_length=30)
     payload: str | None = Field(default=None, sa_type=Text)  # JSON of an alarm message
     due_at: datetime = Field(sa_column=_ts(nullable=False))
@@ -147,7 +147,7 @@ class Notification(SQLModel, table=True):
     possible_duplicate: bool = False
     last_error: str | None = Field(default=None, max_length=200)
     message_ts: str | None = Field(default=None, max_length=40)
-    channel: str | None = Field(default=None, max_length=40)
+    channel: str | None = Field(default=None, max_length=400)
     claimed_by: str | None = Field(default=None, max_length=60)
     claimed_until: datetime | None = Field(default=None, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
@@ -187,3 +187,19 @@ class ProcessedRequest(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     created_at: datetime = Field(sa_column=_ts(nullable=False, index=True))
+
+
+class ChatAddress(SQLModel, table=True):
+    """Where a platform reaches a person or a channel unasked (Teams: the conversation and
+    service URL seen on install or first contact). One row per (platform, key)."""
+
+    __tablename__ = "chat_address"
+    __table_args__ = (UniqueConstraint("platform", "key", name="uq_chat_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=200)
+    conversation_id: str = Field(max_length=400)
+    service_url: str = Field(max_length=400)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +21,9 @@ from bot.ports.cases import CaseRecord, NewEvent
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
-T = TypeVar("T")
 
 
-def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     batch: list[T] = []
     for item in items:
         batch.append(item)

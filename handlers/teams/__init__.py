@@ -1,1 +1,2 @@
-"""The Microsoft Teams adapter: cards, the outbound messenger, the app package, the inbound app."""
+"""The Microsoft Teams adapter: the inbound app, cards and dialogs, the outbound messenger,
+the app package."""

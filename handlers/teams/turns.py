@@ -1,0 +1,214 @@
+"""One Teams turn: commands typed in the 1:1 chat or `@Frister …` in a channel, card buttons
+(Action.Execute → adaptiveCard/action), dialogs (task/fetch, task/submit). Every activity also
+updates where Frister can reach its sender; a redelivered activity changes nothing twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
+
+from bot.chat.service import ChatService
+from bot.domain.forms import Form, Values
+from bot.domain.messages import Message
+from bot.i18n import _
+from bot.ports.addresses import AddressBook
+from bot.ports.conversation import Answer, Caller
+from handlers.teams import activities, cards
+from handlers.teams.replies import ADAPTIVE_CARD, OPEN, Replies, dialog, with_opener
+
+log = logging.getLogger("frister.teams")
+
+# Buttons whose answer replaces the card in a 1:1 chat (the card's question is settled).
+SETTLING = frozenset({"frist_klar", "frist_snooze", "frist_ack"})
+Json = dict[str, Any]
+
+
+def invoke_response(body: Json | None, status: int = 200) -> Activity:
+    return Activity.model_validate(
+        {"type": "invokeResponse", "value": {"status": status, "body": body}}
+    )
+
+
+def card_answer(card: Json) -> Json:
+    """An Action.Execute answer that replaces the pressed card."""
+    return {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+
+
+def note_answer(text: str) -> Json:
+    """An Action.Execute answer that keeps the card and shows a short note."""
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+class Turns:
+    def __init__(self, chat: ChatService, book: AddressBook, clock) -> None:
+        self.chat = chat
+        self.book = book
+        self.clock = clock
+
+    async def __call__(self, context: TurnContext, _state: Any = None) -> None:
+        raw = activities.as_json(context.activity)
+        try:
+            key = activities.replay_key(raw)
+            if key is not None and not await self.chat.remember(key):
+                log.info("a redelivered Teams activity was ignored")
+                if raw.get("type") == "invoke":
+                    await context.send_activity(invoke_response(note_answer(_("Done."))))
+                return
+            for address in activities.addresses(raw, self.clock.now()):
+                await self.book.remember(address)
+            kind = raw.get("type")
+            if kind == "message":
+                await self.message(context, raw)
+            elif kind == "invoke":
+                await self.invoke(context, raw)
+        except Exception as error:  # never the content: exceptions may quote what was typed
+            log.error("Teams turn failed: %s", type(error).__name__)
+            await failed(context)
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    async def message(self, context: TurnContext, raw: Json) -> None:
+        caller = activities.caller(raw)
+        if caller is None:
+            return
+        own = (raw.get("recipient") or {}).get("id")
+        if not caller.direct and not any(
+            (m.get("mentioned") or {}).get("id") == own for m in activities.mentions(raw)
+        ):
+            return  # a channel message not addressed to Frister
+        text = activities.command_text(raw, await self.people(context, raw))
+        answer = await self.chat.command(caller, text)
+        await Replies(context, self.book, self.clock).show(answer, caller, {"command": text})
+
+    async def people(self, context: TurnContext, raw: Json) -> dict[str, str]:
+        """Entra object ids of mentioned people whose mention does not carry one."""
+        connector = context.services.get(ConnectorClientBase)
+        own = (raw.get("recipient") or {}).get("id")
+        found: dict[str, str] = {}
+        for entity in activities.mentions(raw):
+            mentioned = entity.get("mentioned") or {}
+            member = mentioned.get("id")
+            if not member or member == own or mentioned.get("aadObjectId") or connector is None:
+                continue
+            try:
+                account = await connector.conversations.get_conversation_member(
+                    activities.conversation_id(raw), member
+                )
+            except Exception as error:
+                log.info("mentioned member not resolved: %s", type(error).__name__)
+                continue
+            if account.aad_object_id:
+                found[member] = account.aad_object_id
+        return found
+
+    # ---- invokes ----------------------------------------------------------------------------
+
+    async def invoke(self, context: TurnContext, raw: Json) -> None:
+        name = raw.get("name")
+        value = raw.get("value") if isinstance(raw.get("value"), dict) else {}
+        caller = activities.caller(raw)
+        if caller is None:
+            await context.send_activity(invoke_response(None, 400))
+            return
+        if name == "adaptiveCard/action":
+            await self.pressed(context, caller, value)
+        elif name == "task/fetch":
+            await self.fetch(context, caller, value)
+        elif name == "task/submit":
+            await self.submit(context, caller, value)
+        else:
+            await context.send_activity(invoke_response(None, 200))
+
+    async def pressed(self, context: TurnContext, caller: Caller, value: Json) -> None:
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = str(action.get("verb") or "")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        argument = str(data.get("value") or "")
+        answer = await self.chat.button(caller, verb, argument)
+        shown: Message | None = answer.replace
+        if shown is None and caller.direct and verb in SETTLING and answer.messages:
+            shown = answer.messages[0]
+        if shown is not None:
+            body = card_answer(cards.render_message(shown))
+        else:
+            body = note_answer(_("Done."))
+        await context.send_activity(invoke_response(body))
+        opener = {"action": verb, "value": argument}
+        await Replies(context, self.book, self.clock).show(answer, caller, opener, skip=shown)
+
+    async def form_for(self, caller: Caller, opener: Any) -> tuple[Form | None, Answer]:
+        """Ask the chat service for the form again, the way it was first asked for."""
+        if isinstance(opener, dict) and "command" in opener:
+            answer = await self.chat.command(caller, str(opener["command"]))
+        elif isinstance(opener, dict) and "action" in opener:
+            answer = await self.chat.button(
+                caller, str(opener["action"]), str(opener.get("value") or "")
+            )
+        else:
+            answer = Answer()
+        form = with_opener(answer.form, opener) if answer.form is not None else None
+        return form, answer
+
+    async def fetch(self, context: TurnContext, caller: Caller, value: Json) -> None:
+        data = value.get("data") if isinstance(value.get("data"), dict) else {}
+        form, answer = await self.form_for(caller, data.get("open"))
+        if form is None:
+            message = answer.messages[0] if answer.messages else None
+            form = Form(
+                "resultat",
+                _("Frister"),
+                intro=message or Message(text=_("This form no longer works. Try again.")),
+            )
+        await context.send_activity(invoke_response(dialog(form)))
+
+    async def submit(self, context: TurnContext, caller: Caller, value: Json) -> None:
+        data = dict(value.get("data") or {}) if isinstance(value.get("data"), dict) else {}
+        kind = str(data.pop("form", "") or "")
+        state = data.pop("state", None)
+        state = {str(k): str(v) for k, v in state.items()} if isinstance(state, dict) else {}
+        data.pop("msteams", None)
+        try:
+            opener = json.loads(state.pop(OPEN, "null"))
+        except ValueError:
+            opener = None
+        values: Values = {
+            str(k): (None if v in (None, "", "false") else str(v)) for k, v in data.items()
+        }
+        errors = self.chat.validate_form(kind, values)
+        if not errors:
+            result = await self.chat.submit_form(caller, kind, values, state)
+            errors = result.errors
+            if not errors:
+                view = result.view or Form("resultat", _("Frister"), intro=Message(_("Done.")))
+                await context.send_activity(invoke_response(dialog(view)))
+                return
+        form, _answer = await self.form_for(caller, opener)
+        if form is None:
+            form = self.chat.problem_form(errors)
+        else:
+            problem = " ".join(dict.fromkeys(errors.values()))
+            form = replace(
+                form,
+                intro=Message(text=problem, title=_("Not saved")),
+                fields=tuple(
+                    replace(f, initial=values.get(f.id) or f.initial) for f in form.fields
+                ),
+            )
+        await context.send_activity(invoke_response(dialog(form)))
+
+
+async def failed(context: TurnContext) -> None:
+    """Tell the person, in Swedish and without details, that their request failed."""
+    text = _("Something went wrong. Please try again in a while.")
+    try:
+        if context.activity.type == "invoke":
+            await context.send_activity(invoke_response(note_answer(text)))
+        else:
+            await context.send_activity(Activity.model_validate({"type": "message", "text": text}))
+    except Exception as error:  # the connector may be the thing that failed
+        log.warning("could not report the failure: %s", type(error).__name__)
