@@ -22,8 +22,8 @@ from bot.clock import FixedClock
 from bot.ports.conversation import Caller
 from bot.runtime import Runtime
 from bot.standin import Fault, SlackStandIn, block_errors
-from handlers.app import build
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.app import build
+from handlers.slack.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Arende, AuditEvent, Enhet, Frist, Notification, Person
 from tests.factories import add_person, code_of, import_rows

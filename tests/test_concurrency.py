@@ -26,7 +26,7 @@ from bot.clock import FixedClock
 from bot.domain.messages import Message
 from bot.services.delivery import Delivery, DeliveryPolicy, DeliveryResult
 from bot.standin import Post, SlackStandIn
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.messenger import SlackMessenger, make_client
 from storage.database import create_engine, session_factory, transaction
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 from tests.conftest import BACKENDS

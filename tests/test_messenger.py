@@ -12,18 +12,9 @@ import pytest
 from bot.domain.messages import Action, Message
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 from bot.standin import Fault, SlackStandIn
-from handlers.messenger import (
-    CLASSIFICATION,
-    SlackMessenger,
-    _retry_after,
-    describe,
-    escape,
-    make_client,
-    render_blocks,
-    render_text,
-    rule_for,
-    split,
-)
+from handlers.slack.blocks import escape, render_blocks, render_text, split
+from handlers.slack.errors import CLASSIFICATION, _retry_after, describe, rule_for
+from handlers.slack.messenger import SlackMessenger, make_client
 
 CLIENT_TIMEOUT = 0.3
 
