@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
@@ -24,6 +25,7 @@ from bot.i18n import _
 from handlers.slack import blocks
 
 log = logging.getLogger("frister.slack")
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: bot/, handlers/, storage/
 
 
 def apology() -> str:
@@ -52,17 +54,20 @@ def user_of(body: dict[str, Any]) -> str | None:
 
 
 def raised_at(error: BaseException) -> str:
-    """Where `error` was raised: file, line and function of the innermost frame."""
+    """Where `error` was raised: the innermost frame in Frister's own code (else the innermost
+    of all), as file, line and function."""
     frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
+    ours = [f for f in frames if Path(f.filename).is_relative_to(ROOT)] or frames
+    if not ours:
         return "?"
-    frame = frames[-1]
-    return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    frame = ours[-1]
+    return f"{Path(frame.filename).relative_to(ROOT, walk_up=True)}:{frame.lineno} in {frame.name}"
 
 
 def _failed_view() -> dict[str, Any]:
     text = apology()
-    return blocks.modal(Form("resultat", _("Not saved"), close=_("Close"), intro=Message(text)))
+    intro = Message(text, body=(text,))
+    return blocks.modal(Form("resultat", _("Not saved"), close=_("Close"), intro=intro))
 
 
 async def failed(

@@ -84,12 +84,12 @@ class RecentKeys:
     def first_time(self, key: str) -> bool:
         """Remember `key`; False when it was seen within `keep`."""
         now = self._now()
-        while self._seen and (
-            len(self._seen) >= self.size or next(iter(self._seen.values())) <= now - self.keep
-        ):
-            self._seen.popitem(last=False)
+        while self._seen and next(iter(self._seen.values())) <= now - self.keep:
+            self._seen.popitem(last=False)  # expired
         if key in self._seen:
             return False
+        while len(self._seen) >= self.size:
+            self._seen.popitem(last=False)  # the oldest, to make room
         self._seen[key] = now
         return True
 
