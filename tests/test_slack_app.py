@@ -100,7 +100,7 @@ def _no_request_text(records: list[logging.LogRecord], *texts: str) -> None:
     ids=["question", "change"],
 )
 async def test_failed_command_is_answered(broken, slack, caplog, process_before_response, text):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="frister.slack")  # the demo quiets "frister"
     answered = _answered(slack)
     runtime, sender = await _serve(broken, slack, process_before_response)
     try:
@@ -121,7 +121,7 @@ async def test_failed_command_is_answered(broken, slack, caplog, process_before_
 
 
 async def test_failed_button_keeps_the_reminder(broken, slack, caplog):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="frister.slack")  # the demo quiets "frister"
     runtime, sender = await _serve(broken, slack, True)
     try:
         status, _body = await sender.press(ANNA, "frist_klar", "17")
@@ -136,7 +136,7 @@ async def test_failed_button_keeps_the_reminder(broken, slack, caplog):
 
 @pytest.mark.parametrize("process_before_response", [True, False])
 async def test_failed_form_says_so_in_the_modal(broken, slack, caplog, process_before_response):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="frister.slack")  # the demo quiets "frister"
     form = Form("ny", "Nytt ärende", fields=(FormField("notering", "Notering", "text"),))
     client = AsyncWebClient(token="xoxb-test", base_url=slack.url)
     opened = await client.views_open(trigger_id="1.t", view=blocks.modal(form))
