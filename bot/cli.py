@@ -362,7 +362,7 @@ def _parse_now(text: str, settings: Settings):
 
 
 def _messenger(settings: Settings):
-    from handlers.messenger import SlackMessenger, make_client
+    from handlers.slack.messenger import SlackMessenger, make_client
 
     if settings.slack_bot_token is None:
         raise SettingsError(

@@ -165,7 +165,7 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
             ),
             clock=clock,
         )
-        from handlers.messenger import SlackMessenger, make_client
+        from handlers.slack.messenger import SlackMessenger, make_client
 
         async def no_wait(seconds: float) -> None:
             clock.advance(timedelta(seconds=seconds))

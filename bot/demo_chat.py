@@ -74,7 +74,7 @@ class DemoChat:
     def __init__(self, app: App, slack: SlackStandIn, names: dict[str, str], out) -> None:
         from slack_sdk.web.async_client import AsyncWebClient
 
-        from handlers.app import build
+        from handlers.slack.app import build
 
         self.slack = slack
         self.names = names

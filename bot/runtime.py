@@ -156,8 +156,8 @@ def serve(settings: Settings) -> int:
         return serve_teams(settings)
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from handlers.app import build as build_bolt
-    from handlers.messenger import SlackMessenger, make_client
+    from handlers.slack.app import build as build_bolt
+    from handlers.slack.messenger import SlackMessenger, make_client
 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

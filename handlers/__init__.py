@@ -1,0 +1,1 @@
+"""Chat platform adapters: handlers.slack now (handlers.teams to come)."""

@@ -29,9 +29,9 @@ from bot.ports.conversation import Caller
 from bot.runtime import Runtime
 from bot.testing.slack_requests import SlackSender
 from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
-from handlers.app import build
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.app import build
 from handlers.slack.limits import SLACK_LIMITS
+from handlers.slack.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Arende, AuditEvent, Enhet, Frist, Notification, Person
 from tests.factories import add_person, code_of, import_rows

@@ -27,7 +27,7 @@ from bot.services.delivery import DeliveryPolicy
 from bot.testing.seed import seed_due_reminders
 from bot.testing.slack_standin import Post, SlackStandIn
 from bot.testing.workers import delivery_workers, run_round
-from handlers.messenger import SlackMessenger
+from handlers.slack.messenger import SlackMessenger
 from storage.database import create_engine, session_factory, transaction
 from storage.models import Notification
 from tests.conftest import BACKENDS

@@ -17,7 +17,7 @@ from bot.testing.slack_standin import Fault as SlackFault
 from bot.testing.slack_standin import SlackStandIn
 from bot.testing.teams_standin import Fault as TeamsFault
 from bot.testing.teams_standin import TeamsStandIn
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.messenger import SlackMessenger, make_client
 from handlers.teams.messenger import TeamsMessenger
 
 TIMEOUT = 2.0  # generous for a loaded machine; the slow fault outlasts it

@@ -12,7 +12,7 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.services.delivery import DeliveryPolicy
 from bot.testing.slack_standin import Fault, SlackStandIn
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
 from storage.models import Notification
 from tests.factories import add_person, code_of, import_rows, person_id, set_escalation_channel

@@ -20,7 +20,7 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.services.delivery import Delivery, DeliveryPolicy, DeliveryResult
-from handlers.messenger import SlackMessenger, make_client
+from handlers.slack.messenger import SlackMessenger, make_client
 
 
 @dataclass

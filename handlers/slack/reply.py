@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.service import ChatService
 from bot.i18n import _
 from bot.ports.conversation import Answer
-from handlers import blocks
+from handlers.slack import blocks
 
 log = logging.getLogger("frister.slack")
 

@@ -1,0 +1,65 @@
+"""The Bolt app: listeners per kind (commands, actions, views, events), built from a composition
+root's services, with an error handler (handlers.slack.fallback). Slack's request signature and
+timestamp (5 minutes) are checked by Bolt's own middleware; a replayed request or a retried
+event is then recognised here and changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.slack import actions, commands, events, views
+from handlers.slack.adapter import CONTEXT_KEY, Adapter
+from handlers.slack.fallback import failed
+from handlers.slack.limits import SLACK_LIMITS
+from handlers.slack.replay import RecentKeys, Replays, acks_first
+
+BOLT_LOGGER = "frister.slack.bolt"
+# Their DEBUG logs print request bodies, which may hold what people typed: never below INFO.
+QUIET_LOGGERS = ("slack_bolt", "slack_sdk", BOLT_LOGGER)
+
+
+def build(
+    services,
+    *,
+    client: AsyncWebClient,
+    signing_secret: str | None,
+    process_before_response: bool = False,
+    recent: RecentKeys | None = None,
+) -> AsyncApp:
+    """The Bolt app for `services` (bot.bootstrap.Services), calling the Web API with
+    `client`. HTTP mode needs the signing secret; Socket Mode does not use it. `recent`: the
+    memory of read-only questions already answered (by default for Slack's replay window)."""
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        process_before_response=process_before_response,
+        logger=logging.getLogger(BOLT_LOGGER),
+    )
+    recent = recent if recent is not None else RecentKeys(SLACK_LIMITS.replay_memory)
+    adapter = Adapter(services.chat, Replays(services.chat, recent))
+
+    async def provide(context: AsyncBoltContext, next) -> BoltResponse:
+        context[CONTEXT_KEY] = adapter
+        return await next()
+
+    async def once_only(req: AsyncBoltRequest, body: dict[str, Any], next) -> BoltResponse:
+        if acks_first(body):
+            return await next()  # commands and buttons: checked after their ack (Adapter.answer)
+        if await adapter.replays.seen(req, body):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    bolt.middleware(provide)
+    bolt.middleware(once_only)
+    for listeners in (commands, actions, views, events):
+        listeners.register(bolt)
+    bolt.error(failed)
+    return bolt
