@@ -165,3 +165,23 @@ async def test_later_event_closes_deadline(app):
     views = {(v.code, v.rule_id): v for v in await _views(app)}
     assert views[(code, "forhandsbedomning")].status == "done"
     assert views[(code, "utredning")].last_day == date(2026, 10, 20)
+
+
+async def test_entra_object_id_as_handlaggare(app):
+    """Teams knows people by their Entra object id; the import stores it as Teams sends it."""
+    guid = "3F2504E0-4F89-41D3-9A0C-0305E82C3301"
+    report = await app.importer().run(
+        HEADER + f"IFO 2026-201;Barn och unga Nord;{guid};anmalan_inkom;2026-06-12\n"
+    )
+    assert report.new_cases == 1
+    async with app.unit_of_work() as uow:
+        person = await uow.chat.staff_by_chat_id(guid.lower())
+    assert person is not None
+
+
+async def test_bad_handlaggare_refused(app):
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(
+            HEADER + "IFO 2026-202;Barn och unga Nord;anna;anmalan_inkom;2026-06-12\n"
+        )
+    assert "Entra" in aborted.value.report.errors[0].message

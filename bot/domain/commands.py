@@ -20,6 +20,7 @@ from enum import StrEnum
 from bot.domain import markup
 from bot.domain.pseudonym import parse_code
 from bot.domain.roles import Role
+from bot.domain.staff import is_platform_user_id, normal_user_id
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -233,10 +234,6 @@ ROLE_WORDS = {
 }
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MENTIONED_ID = re.compile(r"^[\w:.-]{2,100}$")  # whatever id the adapter put in a mention
-_USER_ID = re.compile(
-    r"^(?:[UW][A-Z0-9]{6,30}"  # Slack
-    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"  # Entra
-)
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
@@ -265,7 +262,7 @@ def parse_user(text: str) -> str | None:
     mentioned = markup.mentioned(text)
     if mentioned is not None:
         return mentioned if _MENTIONED_ID.match(mentioned) else None
-    return text if _USER_ID.match(text) else None
+    return normal_user_id(text) if is_platform_user_id(text) else None
 
 
 def _keyword(word: str) -> str | None:

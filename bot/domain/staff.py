@@ -6,10 +6,28 @@ escalation ladder and the person asking in chat. Never a client.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.roles import Role
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
+ENTRA_OBJECT_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
+
+
+def is_platform_user_id(text: str) -> bool:
+    """A chat platform's user id: Slack's `U…`/`W…`, or a Microsoft Entra object id (Teams)."""
+    return bool(SLACK_USER_ID.match(text) or ENTRA_OBJECT_ID.match(text))
+
+
+def normal_user_id(text: str) -> str:
+    """The one spelling Frister stores: Entra object ids in lower case (as Teams sends them),
+    Slack ids as they are."""
+    text = text.strip()
+    return text.lower() if ENTRA_OBJECT_ID.match(text) else text
 
 
 @dataclass(frozen=True, kw_only=True)

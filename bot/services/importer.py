@@ -26,6 +26,7 @@ from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
 from bot.domain.screening import find_identifiers
+from bot.domain.staff import is_platform_user_id, normal_user_id
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
 from bot.ports.unit_of_work import UnitOfWork
@@ -54,7 +55,6 @@ LEVELS = {
     "namnd": DecisionLevel.NAMND,
     "socialnamnd": DecisionLevel.NAMND,
 }
-CHAT_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -254,9 +254,15 @@ class CaseImporter:
         if day is not None and day > today:
             errors.append(RowError(line, _("the date is in the future")))
         handle = cell["handlaggare"]
-        if not (CHAT_ID.match(handle) or EMAIL.match(handle)):
+        if not (is_platform_user_id(handle) or EMAIL.match(handle)):
             errors.append(
-                RowError(line, _("handlaggare must be a chat user id (U…) or an e-mail address"))
+                RowError(
+                    line,
+                    _(
+                        "handlaggare must be a chat user id (Slack U… or W…, or a Microsoft Entra "
+                        "object id) or an e-mail address"
+                    ),
+                )
             )
         if errors:
             return None, errors
@@ -295,7 +301,7 @@ class CaseImporter:
                 pseudonym.code,
                 pseudonym.fingerprint,
                 cell["enhet"],
-                handle.lower() if "@" in handle else handle,
+                handle.lower() if "@" in handle else normal_user_id(handle),
                 event,
                 day,
                 escalate,

@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.domain.commands import fold
 from bot.domain.roles import Role
 from bot.domain.screening import find_identifiers
-from bot.domain.staff import StaffMember
+from bot.domain.staff import StaffMember, is_platform_user_id, normal_user_id
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.importer import RowError
@@ -54,10 +54,6 @@ ROLES = {
     "administrator": Role.ADMIN,
 }
 UNITLESS = (Role.SOCIALCHEF, Role.ADMIN)
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
-ENTRA_OBJECT_ID = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
-)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Progress = Callable[[int], None]
@@ -85,11 +81,6 @@ class StaffReport:
 
 def _key(text: str) -> str:
     return re.sub(r"[\s_\-.:]", "", fold(text))
-
-
-def is_platform_user_id(text: str) -> bool:
-    """A chat platform's user id: Slack's `U…`/`W…`, or a Microsoft Entra object id (Teams)."""
-    return bool(SLACK_USER_ID.match(text) or ENTRA_OBJECT_ID.match(text))
 
 
 class StaffImporter:
@@ -159,7 +150,7 @@ class StaffImporter:
 
     def _record(self, line: int, cell: dict[str, str]) -> tuple[StaffMember | None, list[RowError]]:
         errors: list[RowError] = []
-        user = cell["anvandare"]
+        user = normal_user_id(cell["anvandare"])
         if not is_platform_user_id(user):
             errors.append(
                 RowError(
@@ -187,7 +178,7 @@ class StaffImporter:
         enhet = cell["enhet"] or None
         if role is not None and role not in UNITLESS and enhet is None:
             errors.append(RowError(line, _("the column enhet is empty")))
-        substitute = cell.get("ersattare") or None
+        substitute = normal_user_id(cell.get("ersattare") or "") or None
         if substitute and not is_platform_user_id(substitute):
             errors.append(
                 RowError(
