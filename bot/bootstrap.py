@@ -39,7 +39,7 @@ from storage.unit_of_work import SqlUnitOfWork
 
 @dataclass(frozen=True)
 class Services:
-    """The services the chat adapter (handlers/) calls."""
+    """The services the chat adapter (handlers.slack) calls."""
 
     chat: ChatService
 
@@ -175,7 +175,7 @@ class App:
         )
 
     def services(self) -> Services:
-        """What the chat adapter calls (handlers/*: register(app, services))."""
+        """What the chat adapter calls (handlers.slack.app.build(services, ...))."""
         return Services(chat=self.chat())
 
     def address_book(self) -> SqlAddressBook:
