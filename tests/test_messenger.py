@@ -14,6 +14,7 @@ from bot.domain.markup import bold, channel, mention
 from bot.domain.messages import Action, Message
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 from bot.testing.slack_standin import Fault, SlackStandIn
+from handlers.http import retry_after
 from handlers.slack.blocks import (
     escape,
     message_blocks,
@@ -23,7 +24,7 @@ from handlers.slack.blocks import (
     render_text,
     split,
 )
-from handlers.slack.errors import CLASSIFICATION, _retry_after, describe, rule_for
+from handlers.slack.errors import CLASSIFICATION, describe, rule_for
 from handlers.slack.messenger import SlackMessenger, make_client
 
 CLIENT_TIMEOUT = 0.3
@@ -182,11 +183,11 @@ async def test_read_only_calls_are_never_maybe_delivered(slack, messenger, fault
 
 
 def test_retry_after_values():
-    assert _retry_after("7") == 7
-    assert _retry_after(None) == _retry_after("") == _retry_after("soon") == 1
-    assert _retry_after("-3") == 1
+    assert retry_after("7") == 7
+    assert retry_after(None) == retry_after("") == retry_after("soon") == 1
+    assert retry_after("-3") == 1
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 28 <= _retry_after(later) <= 30
+    assert 28 <= retry_after(later) <= 30
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -350,10 +351,10 @@ def test_neutral_markup_is_rendered_after_escaping():
     assert body["text"]["text"] == SHOWN
     assert actions["elements"][0]["text"]["text"] == "Visa ärende"
     assert context["elements"][0]["text"] == SHOWN
-    # answers render it the same way; and the Slack syntax the core writes today is kept
+    # answers render it the same way; Slack syntax in text (typed by a person) stays escaped
     assert message_text(message) == SHOWN and message_blocks(message)[2] == body
     assert message_text(Message("<@U0ANNA001> & <#C0NORD001>")) == (
-        "<@U0ANNA001> &amp; <#C0NORD001>"
+        "&lt;@U0ANNA001&gt; &amp; &lt;#C0NORD001&gt;"
     )
 
 

@@ -15,13 +15,13 @@ from bot.ports.addresses import Address
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
 from bot.testing.addresses import MemoryAddressBook
 from bot.testing.teams_standin import Fault, TeamsStandIn
+from handlers.http import retry_after
 from handlers.teams.messenger import (
     CLASSIFICATION,
     Failure,
     TeamsMessenger,
     error_code,
     member_id,
-    retry_after,
     rule_for,
     sdk_token_provider,
     snake,

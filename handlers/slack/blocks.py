@@ -9,7 +9,6 @@ Slack mentions the core still writes itself (`<@U…>`, `<#C…>`) back from the
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bot.domain.forms import Form, FormField, Values
@@ -165,32 +164,14 @@ MAX_HINT = 2000
 MAX_OPTION = 75
 MAX_OPTIONS = 100
 MAX_METADATA = 3000
-_MENTION = re.compile(r"&lt;([@#][UWC][A-Z0-9]{2,30})&gt;")
-
-
-def unmention(text: str) -> str:
-    """`&lt;@U123&gt;` back to `<@U123>` (only this exact shape): the mentions the core wrote
-    in Slack's syntax before it wrote neutral markup. Unneeded for markup; goes when the core
-    writes no Slack syntax any more."""
-    return _MENTION.sub(r"<\1>", text)
-
-
-def _unmention_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return unmention(value)
-    if isinstance(value, list):
-        return [_unmention_all(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _unmention_all(item) for key, item in value.items()}
-    return value
 
 
 def message_blocks(message: Message) -> list[dict[str, Any]]:
-    return _unmention_all(render_blocks(message))
+    return render_blocks(message)
 
 
 def message_text(message: Message) -> str:
-    return unmention(render_text(message))
+    return render_text(message)
 
 
 def message_payload(message: Message) -> dict[str, Any]:

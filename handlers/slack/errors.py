@@ -17,17 +17,15 @@ slack_sdk/web/async_internal_utils.py and checked against the stand-in, bot/stan
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
+from handlers.http import retry_after
 
 # Methods whose request may have taken effect when the answer is lost.
 WRITE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
@@ -161,7 +159,7 @@ def describe(method: str, exc: BaseException) -> Failure | None:
             "answer",
             status=status,
             error=str(error) if error else None,
-            retry_after=_retry_after(headers.get("Retry-After")),
+            retry_after=retry_after(headers.get("Retry-After")),
         )
     if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
         return Failure(method, "unreachable")
@@ -183,22 +181,3 @@ def classify(method: str, exc: BaseException) -> DeliveryError | None:
     """The DeliveryError for an exception from a Web API call (None: not a call failure)."""
     failure = describe(method, exc)
     return None if failure is None else rule_for(failure).outcome(failure)
-
-
-def _retry_after(value: str | None) -> float:
-    """Seconds from a Retry-After header (seconds or an HTTP date); 1 when absent or invalid."""
-    if not value:
-        return 1.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return 1.0
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds) or seconds < 0:
-        return 1.0
-    return int(seconds) if float(seconds).is_integer() else seconds

@@ -24,12 +24,9 @@ existing one) once per person and process.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -41,6 +38,7 @@ from bot.domain import markup
 from bot.domain.messages import Message
 from bot.ports.addresses import AddressBook
 from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
+from handlers.http import retry_after
 from handlers.teams.cards import message_activity
 
 PLATFORM = "teams"
@@ -184,25 +182,6 @@ def error_code(body: str) -> str | None:
     error = data.get("error") if isinstance(data, dict) else None
     code = error.get("code") if isinstance(error, dict) else None
     return str(code) if isinstance(code, str) and code else None
-
-
-def retry_after(value: str | None) -> float:
-    """Seconds from a Retry-After header (seconds or an HTTP date); 1 when absent or invalid."""
-    if not value:
-        return 1.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return 1.0
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds) or seconds < 0:
-        return 1.0
-    return int(seconds) if float(seconds).is_integer() else seconds
 
 
 # --- the adapter -------------------------------------------------------------------------------
