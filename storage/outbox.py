@@ -24,6 +24,7 @@ from bot.ports.outbox import (
     StateEntry,
     Unit,
 )
+from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
 from storage.repositories import _chunks
 
@@ -306,41 +307,8 @@ class SqlOutboxStore:
     async def deadlines(self, frist_ids: Iterable[int]) -> dict[int, Deadline]:
         result: dict[int, Deadline] = {}
         for batch in _chunks(set(frist_ids)):
-            rows = await self.session.execute(
-                select(
-                    Frist.id,
-                    Frist.arende_id,
-                    Arende.code,
-                    Frist.rule_id,
-                    Frist.trigger_date,
-                    Frist.last_day,
-                    Frist.extended_to,
-                    Frist.status,
-                    Frist.closed_on,
-                    Arende.enhet_id,
-                    Arende.handlaggare_id,
-                )
-                .join(Arende, Arende.id == Frist.arende_id)
-                .where(Frist.id.in_(batch))
-            )
-            result.update(
-                {
-                    row.id: Deadline(
-                        frist_id=row.id,
-                        case_id=row.arende_id,
-                        code=row.code,
-                        rule_id=row.rule_id,
-                        trigger_date=row.trigger_date,
-                        last_day=row.last_day,
-                        extended_to=row.extended_to,
-                        status=Status(row.status),
-                        closed_on=row.closed_on,
-                        enhet_id=row.enhet_id,
-                        handlaggare_id=row.handlaggare_id,
-                    )
-                    for row in rows.all()
-                }
-            )
+            rows = await self.session.execute(deadlines_with_case().where(Frist.id.in_(batch)))
+            result.update({row.id: deadline_of(row) for row in rows.all()})
         return result
 
     async def failure_channels(self, frist_id: int | None) -> list[str]:

@@ -18,6 +18,7 @@ from bot.domain.deadlines import (
 )
 from bot.domain.staff import StaffMember
 from bot.ports.cases import CaseRecord, NewEvent
+from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
@@ -291,42 +292,11 @@ class SqlCaseStore:
 
     async def deadline_views(self, codes: Iterable[str] | None = None) -> list[Deadline]:
         """Deadlines with their case codes, nearest last day first."""
-        query = (
-            select(
-                Frist.id,
-                Frist.arende_id,
-                Arende.code,
-                Frist.rule_id,
-                Frist.trigger_date,
-                Frist.last_day,
-                Frist.extended_to,
-                Frist.status,
-                Frist.closed_on,
-                Arende.enhet_id,
-                Arende.handlaggare_id,
-            )
-            .join(Arende, Arende.id == Frist.arende_id)
-            .order_by(Frist.last_day, Arende.code, Frist.rule_id)
-        )
+        query = deadlines_with_case().order_by(Frist.last_day, Arende.code, Frist.rule_id)
         if codes is not None:
             query = query.where(Arende.code.in_(list(codes)))
         rows = await self.session.execute(query)
-        return [
-            Deadline(
-                frist_id=row.id,
-                case_id=row.arende_id,
-                code=row.code,
-                rule_id=row.rule_id,
-                trigger_date=row.trigger_date,
-                last_day=row.last_day,
-                extended_to=row.extended_to,
-                status=Status(row.status),
-                closed_on=row.closed_on,
-                enhet_id=row.enhet_id,
-                handlaggare_id=row.handlaggare_id,
-            )
-            for row in rows.all()
-        ]
+        return [deadline_of(row) for row in rows.all()]
 
     @staticmethod
     def _values(case_id: int, item: DerivedDeadline, now: datetime) -> dict:
