@@ -1,6 +1,6 @@
-"""Several replicas: three `frister serve` processes on one PostgreSQL database deliver 5,000
+"""Several replicas: three `frister serve` processes on one PostgreSQL database deliver 2,000
 due reminders through the Slack stand-in (in this process, real HTTP). Healthy, each reminder
-is posted exactly once. With one process SIGKILLed mid-run (2,500 reminders, to keep the time
+is posted exactly once. With one process SIGKILLed mid-run (1,000 reminders, to keep the time
 down) nothing is lost: the rows it held go to the others when their lease ends, and the only
 copies are rows that were in flight at the kill, each flagged "möjlig dubblett".
 
@@ -55,11 +55,11 @@ pytestmark = [
 ]
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))  # a Monday
-REMINDERS = 5000
-KILL_REMINDERS = 2500  # the kill variant: fewer, to keep the pair within about 90 s on 2 cores
+REMINDERS = 2000  # the suite checks correctness; `make bench-replicas` measures 5,000 and more
+KILL_REMINDERS = 1000  # the kill variant: fewer, to keep the pair short on 2 cores
 PEOPLE = 500
 REPLICAS = 3
-WAIT = 120.0  # seconds: the bound of every wait for the whole delivery
+WAIT = 600.0  # seconds: a guard against a hang, not a speed target (that is benchmarks/)
 
 
 def user_of(i: int) -> str:
