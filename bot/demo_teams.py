@@ -15,8 +15,8 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
 
 import aiohttp
 from aiohttp import web
@@ -85,7 +85,7 @@ class TeamsStage:
 
     cast = Cast(TEAMS_IDS, TEAMS_EMAILS, TEAMS_CHANNELS)
 
-    def __init__(self, tz) -> None:
+    def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
         self.teams = TeamsStandIn(tenant_id=TENANT, bot_id=BOT_ID)
         self.names = {
@@ -155,7 +155,7 @@ class TeamsStage:
 
         self.teams.on_activity = shown
 
-    async def chat(self, app: App, out, ask) -> None:
+    async def chat(self, app: App, out: TextIO, ask: Ask | None) -> None:
         async with TeamsChat(app, self, out) as chat:
             await chat.showcase()
             if ask is not None:
@@ -165,7 +165,7 @@ class TeamsStage:
 class TeamsChat:
     """Typed lines and button presses as Teams sends them to Frister's POST /api/messages."""
 
-    def __init__(self, app: App, stage: TeamsStage, out) -> None:
+    def __init__(self, app: App, stage: TeamsStage, out: TextIO) -> None:
         from handlers.teams.app import build_teams_app
 
         self.app = app
@@ -276,7 +276,7 @@ class TeamsChat:
             + _("{name} presses [{label}]").format(name=self.name(self.user), label=button.label)
         )
         action = button.action
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        data: Json = action["data"] if isinstance(action.get("data"), dict) else {}
         if action.get("type") == "Action.Execute":
             value = {"action": {"type": "Action.Execute", "verb": action.get("verb"), "data": data}}
             body = await self._post(
@@ -306,9 +306,9 @@ class TeamsChat:
     # ---- dialogs (forms) ------------------------------------------------------------------------
 
     async def _dialog(self, body: Json | None, ask: Ask | None) -> None:
-        task = (body or {}).get("task") or {}
-        value = task.get("value") if isinstance(task.get("value"), dict) else {}
-        card = (value.get("card") or {}).get("content") or {}
+        task: Json = (body or {}).get("task") or {}
+        value: Json = task["value"] if isinstance(task.get("value"), dict) else {}
+        card: Json = (value.get("card") or {}).get("content") or {}
         if not card:
             return
         title = str(value.get("title") or "")
