@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help=_("run the bot (Socket Mode, or HTTP mode by settings)"))
     demo = commands.add_parser("demo", help=_("show Frister on sample cases, no Slack needed"))
     demo.add_argument(
+        "--platform",
+        metavar=_("PLATFORM"),
+        help=_("slack or teams (default: FRISTER_PLATFORM, otherwise slack)"),
+    )
+    demo.add_argument(
         "--interactive",
         action="store_true",
         help=_(
@@ -565,9 +570,14 @@ def cmd_serve(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.demo import PLATFORMS, run_demo
 
-    return run_demo(settings, interactive=args.interactive or sys.stdin.isatty())
+    platform = (args.platform or settings.platform).strip().lower()
+    if platform not in PLATFORMS:
+        raise CliError(
+            _("Unknown platform {name}: choose slack or teams.").format(name=args.platform)
+        )
+    return run_demo(settings, interactive=args.interactive or sys.stdin.isatty(), platform=platform)
 
 
 def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:

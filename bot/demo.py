@@ -1,8 +1,9 @@
-"""`frister demo`: 60 simulated days on sample pseudonymised cases, no Slack needed.
+"""`frister demo`: 60 simulated days on sample pseudonymised cases, no Slack or Teams needed.
 
 Everything real runs: the embedded SQLite, migrations, the CSV importer, the planner, the
-delivery loop and the Slack Web API client, which talks over HTTP to a built-in local Slack
-stand-in. The clock is simulated; every message is printed as it would appear in Slack.
+delivery loop and the platform's client, which talks over HTTP to a built-in local stand-in
+(Slack's Web API, or with `platform="teams"` the Bot Framework connector, see bot/demo_teams.py).
+The clock is simulated; every message is printed as it would appear in Slack or Teams.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import asyncio
 import secrets
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import SecretStr
 
@@ -23,6 +26,7 @@ from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
 from bot.formatting import long_date
 from bot.i18n import _
+from bot.ports.messenger import Messenger
 from bot.services.delivery import DeliveryPolicy
 from bot.services.staff import store_staff
 from bot.testing.slack_standin import Post, SlackStandIn
@@ -79,17 +83,17 @@ EVENTS = (
 )
 
 
+def header(when: datetime, tz, where: str) -> str:
+    """`── torsdag 3 december 2026 08:00 · DM till Anna`: when and where a message arrives."""
+    local = when.astimezone(tz)
+    return "── " + long_date(local.date()) + local.strftime(" %H:%M") + " · " + where
+
+
 def _render(post: Post, when: datetime, tz) -> str:
     """A post as it would read in Slack: header, text, fields, buttons, footer."""
     target = post.user or post.channel
     where = _("DM to {name}") if post.user else _("in {name}")
-    lines = [
-        "── "
-        + long_date(when.astimezone(tz).date())
-        + when.astimezone(tz).strftime(" %H:%M")
-        + " · "
-        + where.format(name=NAMES.get(target, target))
-    ]
+    lines = [header(when, tz, where.format(name=NAMES.get(target, target)))]
     for block in post.blocks or []:
         kind = block.get("type")
         if kind == "header" or (kind == "section" and "text" in block):
@@ -106,12 +110,97 @@ def _render(post: Post, when: datetime, tz) -> str:
     return "\n".join(lines)
 
 
-def _csv(rows: list[tuple[str, str, str, str, date]]) -> str:
-    lines = ["arende;enhet;handlaggare;handelse;datum"]
-    lines += [
-        f"{ref};{unit};{who};{event};{day.isoformat()}" for ref, unit, who, event, day in rows
-    ]
-    return "\n".join(lines) + "\n"
+class Cast:
+    """The demo's people and channels as one platform names them (the tables above use the
+    Slack names; another platform maps them to its own)."""
+
+    def __init__(
+        self,
+        ids: dict[str, str] | None = None,
+        emails: dict[str, str] | None = None,
+        channels: dict[str, str] | None = None,
+    ) -> None:
+        self.ids = ids or {}
+        self.emails = emails or {}
+        self.channels = channels or {}
+
+    def person(self, who: str) -> str:
+        """The chat user id of a demo person."""
+        return self.ids.get(who, who)
+
+    def handle(self, who: str) -> str:
+        """How the case system's export names a handläggare: e-mail when known, else chat id."""
+        return self.emails.get(who) or self.person(who)
+
+    def email(self, who: str) -> str | None:
+        return self.emails.get(who)
+
+    def channel(self, name: str) -> str:
+        return self.channels.get(name, name)
+
+
+class Stage(Protocol):
+    """A chat platform the demo runs against: its local stand-in, its messenger and its chat."""
+
+    cast: Cast
+
+    async def __aenter__(self) -> Stage: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    def app(self, settings: Settings, clock: FixedClock) -> App: ...
+
+    async def prepare(self, app: App) -> None: ...
+
+    def messenger(self, app: App) -> Messenger: ...
+
+    def show(self, printed: Callable[[str], None], now: Callable[[], datetime]) -> None:
+        """Print every message the stand-in receives (`printed` gets the rendered text)."""
+
+    async def chat(self, app: App, out, ask) -> None: ...
+
+
+class SlackStage:
+    """The local Slack stand-in, the real Slack Web API client and the real Bolt app."""
+
+    cast = Cast()
+
+    def __init__(self, tz) -> None:
+        self.tz = tz
+        self.slack = SlackStandIn()
+
+    async def __aenter__(self) -> SlackStage:
+        await self.slack.__aenter__()
+        for chat_id, *_rest in STAFF:
+            self.slack.add_user(chat_id, deleted=chat_id == "U0DEMOHUGO")
+        self.slack.add_channel(ESCALATION_CHANNEL)
+        self.slack.add_channel(ADMIN_CHANNEL)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.slack.__aexit__(*exc_info)
+
+    def app(self, settings: Settings, clock: FixedClock) -> App:
+        return App(
+            settings.model_copy(
+                update={"slack_api_url": self.slack.url, "admin_channel": ADMIN_CHANNEL}
+            ),
+            clock=clock,
+        )
+
+    async def prepare(self, app: App) -> None:
+        return None
+
+    def messenger(self, app: App) -> Messenger:
+        from handlers.slack.messenger import SlackMessenger, make_client
+
+        return SlackMessenger(make_client("xoxb-demo", self.slack.url))
+
+    def show(self, printed: Callable[[str], None], now: Callable[[], datetime]) -> None:
+        self.slack.on_post = lambda post: printed(_render(post, now(), self.tz))
+
+    async def chat(self, app: App, out, ask) -> None:
+        await _chat(app, self.slack, out, ask)
 
 
 async def _chat(app: App, slack: SlackStandIn, out, ask) -> None:
@@ -145,55 +234,70 @@ async def _print_report(app: App, today: date, out) -> None:
     print(to_markdown(build_report(NORD, rows, month.replace(day=1), today, events)), file=out)
 
 
-async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = True) -> Counter:
+def _csv(rows: list[tuple[str, str, str, str, date]]) -> str:
+    lines = ["arende;enhet;handlaggare;handelse;datum"]
+    lines += [
+        f"{ref};{unit};{who};{event};{day.isoformat()}" for ref, unit, who, event, day in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _stage(platform: str, tz) -> Stage:
+    if platform == "teams":
+        from bot.demo_teams import TeamsStage
+
+        return TeamsStage(tz)
+    return SlackStage(tz)
+
+
+async def _simulate(
+    settings: Settings, days: int, out, ask=None, chat: bool = True, platform: str = "slack"
+) -> Counter:
     tz = settings.tz
     start = datetime.now(tz).replace(hour=7, minute=0, second=0, microsecond=0)
     clock = FixedClock(start)
     counts: Counter = Counter()
-    async with SlackStandIn() as slack:
-        for chat_id, *_rest in STAFF:
-            slack.add_user(chat_id, deleted=chat_id == "U0DEMOHUGO")
-        slack.add_channel(ESCALATION_CHANNEL)
-        slack.add_channel(ADMIN_CHANNEL)
-        slack.on_post = lambda post: (
-            counts.update(["posts"]),
-            print(_render(post, clock.now(), tz) + "\n", file=out),
-        )
-        app = App(
-            settings.model_copy(
-                update={"slack_api_url": slack.url, "admin_channel": ADMIN_CHANNEL}
-            ),
-            clock=clock,
-        )
-        from handlers.slack.messenger import SlackMessenger, make_client
+
+    def printed(text: str) -> None:
+        counts.update(["posts"])
+        print(text + "\n", file=out)
+
+    async with _stage(platform, tz) as stage:
+        cast = stage.cast
+        stage.show(printed, clock.now)
+        app = stage.app(settings, clock)
 
         async def no_wait(seconds: float) -> None:
             clock.advance(timedelta(seconds=seconds))
 
-        delivery = app.delivery(
-            SlackMessenger(make_client("xoxb-demo", slack.url)),
-            worker="demo",
-            sleep=no_wait,
-            policy=DeliveryPolicy(),
-        )
+        messenger = stage.messenger(app)
+        delivery = app.delivery(messenger, worker="demo", sleep=no_wait, policy=DeliveryPolicy())
         try:
             await app.prepare_database()
+            await stage.prepare(app)
             today = local_today(clock, tz)
             async with app.unit_of_work() as uow:
                 await store_staff(
                     uow,
                     [
-                        StaffMember(chat_user_id=chat_id, role=Role(role), enhet=unit)
+                        StaffMember(
+                            chat_user_id=cast.person(chat_id),
+                            email=cast.email(chat_id),
+                            role=Role(role),
+                            enhet=unit,
+                        )
                         for chat_id, role, unit, _name in STAFF
                     ],
                     clock.now(),
                 )
-                await uow.cases.set_escalation_channel(NORD, ESCALATION_CHANNEL, clock.now())
+                await uow.cases.set_escalation_channel(
+                    NORD, cast.channel(ESCALATION_CHANNEL), clock.now()
+                )
             for offset in range(days):
                 day = today + timedelta(days=offset)
                 clock.set(datetime.combine(day, time(8, 0), tz))
                 todays = [
-                    (ref, unit, who, event, day - timedelta(days=back))
+                    (ref, unit, cast.handle(who), event, day - timedelta(days=back))
                     for when, ref, unit, who, event, back in EVENTS
                     if when == offset
                 ]
@@ -203,12 +307,13 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
                             uow,
                             [
                                 StaffMember(
-                                    chat_user_id="U0DEMOANNA",
+                                    chat_user_id=cast.person("U0DEMOANNA"),
+                                    email=cast.email("U0DEMOANNA"),
                                     role=Role.HANDLAGGARE,
                                     enhet=NORD,
                                     absent_from=day,
                                     absent_to=day + timedelta(days=7),
-                                    substitute_chat_id="U0DEMOBO",
+                                    substitute_chat_id=cast.person("U0DEMOBO"),
                                 )
                             ],
                             clock.now(),
@@ -234,18 +339,28 @@ async def _simulate(settings: Settings, days: int, out, ask=None, chat: bool = T
                 counts["sent"] += delivered.sent
             await _print_report(app, local_today(clock, tz), out)
             if chat:
-                slack.on_post = lambda post: print(_render(post, clock.now(), tz) + "\n", file=out)
-                await _chat(app, slack, out, ask)
+                await stage.chat(app, out, ask)
         finally:
+            aclose = getattr(messenger, "aclose", None)
+            if aclose is not None:
+                await aclose()
             await app.close()
     return counts
 
 
+PLATFORMS = ("slack", "teams")
+
+
 def run_demo(
-    settings: Settings, days: int = DAYS, out=None, interactive: bool = False, ask=None
+    settings: Settings,
+    days: int = DAYS,
+    out=None,
+    interactive: bool = False,
+    ask=None,
+    platform: str = "slack",
 ) -> int:
-    """The simulation, the chat showcase, and with `interactive` a /frister prompt (`ask`
-    reads a line; the terminal by default)."""
+    """The simulation, the chat showcase, and with `interactive` a prompt (`ask` reads a line;
+    the terminal by default), against the local stand-in of `platform` (slack or teams)."""
     import logging
     import sys
 
@@ -256,7 +371,8 @@ def run_demo(
         ask = ask_terminal
     elif not interactive:
         ask = None
-    for name in ("bot", "frister"):  # failures and refusals are shown as messages
+    # failures and refusals are shown as messages; the Agents SDK warns about anonymous mode
+    for name in ("bot", "frister", "microsoft_agents"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="frister-demo-") as folder:
         update: dict[str, object] = {
@@ -265,15 +381,20 @@ def run_demo(
         if settings.pseudonym_key is None:
             update["pseudonym_key"] = SecretStr(secrets.token_urlsafe(32))
             print(_("Demo: no FRISTER_PSEUDONYM_KEY is set, so a temporary key is used."), file=out)
-        print(
-            _(
+        if platform == "teams":
+            intro = _(
+                "Frister demo: {days} simulated days with invented cases and staff, against a "
+                "built-in local Teams stand-in. Every message is shown as it would appear."
+            )
+        else:
+            intro = _(
                 "Frister demo: {days} simulated days with invented cases and staff, against a "
                 "built-in local Slack stand-in. Every message is shown as it would appear."
-            ).format(days=days)
-            + "\n",
-            file=out,
+            )
+        print(intro.format(days=days) + "\n", file=out)
+        counts = asyncio.run(
+            _simulate(settings.model_copy(update=update), days, out, ask, platform=platform)
         )
-        counts = asyncio.run(_simulate(settings.model_copy(update=update), days, out, ask))
     print(
         _(
             "Done: {sent} messages delivered, {failed} failed and reported to the escalation "

@@ -14,7 +14,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The composition root and the entry points may wire adapters.
-WIRING = {"bot/bootstrap.py", "bot/runtime.py", "bot/cli.py", "bot/demo.py", "bot/demo_chat.py"}
+WIRING = {
+    "bot/bootstrap.py",
+    "bot/runtime.py",
+    "bot/cli.py",
+    "bot/demo.py",
+    "bot/demo_chat.py",
+    "bot/demo_teams.py",
+}
 WIRING_DIRS = ("bot/testing/",)
 ADAPTERS = ("slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel", "storage", "handlers")
 
