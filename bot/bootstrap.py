@@ -108,7 +108,11 @@ class App:
 
     @property
     def limits(self) -> Limits:
-        """The chat platform's limits (Slack's: the only platform wired so far)."""
+        """The chat platform's limits (FRISTER_PLATFORM: pacing, pages, replay memory)."""
+        if self.settings.platform == "teams":
+            from handlers.teams.limits import TEAMS_LIMITS
+
+            return TEAMS_LIMITS
         return SLACK_LIMITS
 
     def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs: Any) -> Delivery:

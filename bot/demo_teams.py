@@ -28,10 +28,9 @@ from bot.demo import ADMIN_CHANNEL, CHAT_PEOPLE, ESCALATION_CHANNEL, NAMES, STAF
 from bot.demo_chat import QUIT, Ask
 from bot.i18n import _
 from bot.ports.addresses import Address
-from bot.ports.messenger import Limits, Messenger
+from bot.ports.messenger import Messenger
 from bot.testing.card_text import ADAPTIVE_CARD, Buttons, activity_lines, card_lines
 from bot.testing.teams_standin import Sent, TeamsStandIn
-from handlers.teams.limits import TEAMS_LIMITS
 
 APP_ID = "5f3a9c1e-2b7d-4e8a-9c0f-1d2e3f4a5b6c"  # the demo's (invented) Teams app
 BOT_ID = f"28:{APP_ID}"
@@ -70,14 +69,6 @@ Json = dict[str, Any]
 def personal_chat(chat_id: str) -> str:
     """The (invented) id of a person's 1:1 chat with Frister, made when the app was installed."""
     return "a:1demo" + chat_id.removeprefix("U0DEMO").lower()
-
-
-class TeamsApp(App):
-    """The composition root with Teams' limits (pace, paging)."""
-
-    @property
-    def limits(self) -> Limits:
-        return TEAMS_LIMITS
 
 
 class TeamsStage:
@@ -120,7 +111,7 @@ class TeamsStage:
         )
 
     def app(self, settings: Settings, clock: FixedClock) -> App:
-        return TeamsApp(self.settings(settings), clock=clock)
+        return App(self.settings(settings), clock=clock)
 
     async def prepare(self, app: App) -> None:
         """The addresses Teams gave Frister when the app was installed for each person and

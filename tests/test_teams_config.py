@@ -85,3 +85,14 @@ def test_anonymous_refused_elsewhere(monkeypatch, host):
 def test_loopback():
     assert is_loopback("127.0.0.1") and is_loopback("[::1]") and is_loopback("LOCALHOST")
     assert not is_loopback("0.0.0.0") and not is_loopback("") and not is_loopback("10.0.0.1")
+
+
+def test_the_platform_sets_the_limits(monkeypatch):
+    """Pacing and paging follow FRISTER_PLATFORM: Teams' per-conversation limits are not Slack's."""
+    from bot.bootstrap import App
+    from handlers.slack.limits import SLACK_LIMITS
+    from handlers.teams.limits import TEAMS_LIMITS
+
+    assert App(load_settings()).limits == SLACK_LIMITS
+    monkeypatch.setenv("FRISTER_PLATFORM", "teams")
+    assert App(load_settings()).limits == TEAMS_LIMITS != SLACK_LIMITS
