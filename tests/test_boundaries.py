@@ -1,7 +1,8 @@
 """Import boundaries, read from the source with `ast` (nothing is imported):
 
 - the core (`bot/` except the composition root and the entry points) never imports a chat
-  platform's SDK, the database libraries, `storage` or `handlers`;
+  platform's SDK (Slack's, the Microsoft 365 Agents SDK), the database libraries, `storage` or
+  `handlers`;
 - `storage/` never imports the services or the chat code;
 - `bot/domain` imports nothing from the ports or the services.
 """
@@ -23,7 +24,15 @@ WIRING = {
     "bot/demo_teams.py",
 }
 WIRING_DIRS = ("bot/testing/",)
-ADAPTERS = ("slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel", "storage", "handlers")
+ADAPTERS = (
+    "slack_bolt",
+    "slack_sdk",
+    "microsoft_agents",
+    "sqlalchemy",
+    "sqlmodel",
+    "storage",
+    "handlers",
+)
 
 
 @dataclass(frozen=True)
