@@ -54,7 +54,8 @@ LEVELS = {
     "namnd": DecisionLevel.NAMND,
     "socialnamnd": DecisionLevel.NAMND,
 }
-CHAT_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -254,7 +255,7 @@ class CaseImporter:
         if day is not None and day > today:
             errors.append(RowError(line, _("the date is in the future")))
         handle = cell["handlaggare"]
-        if not (CHAT_ID.match(handle) or EMAIL.match(handle)):
+        if not (SLACK_ID.match(handle) or ENTRA_ID.match(handle) or EMAIL.match(handle)):
             errors.append(
                 RowError(line, _("handlaggare must be a chat user id (U…) or an e-mail address"))
             )
@@ -295,7 +296,7 @@ class CaseImporter:
                 pseudonym.code,
                 pseudonym.fingerprint,
                 cell["enhet"],
-                handle.lower() if "@" in handle else handle,
+                handle if SLACK_ID.match(handle) else handle.lower(),  # e-mail, Entra: any case
                 event,
                 day,
                 escalate,

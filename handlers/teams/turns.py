@@ -194,9 +194,11 @@ class Turns:
             problem = " ".join(dict.fromkeys(errors.values()))
             form = replace(
                 form,
-                intro=Message(text=problem, title=_("Not saved")),
-                fields=tuple(
-                    replace(f, initial=values.get(f.id) or f.initial) for f in form.fields
+                intro=Message(text=problem, title=_("Not saved"), body=(problem,)),
+                fields=tuple(  # what was typed, except where the problem is (never echo
+                    # a refused identifier back into Teams)
+                    replace(f, initial=None if f.id in errors else values.get(f.id) or f.initial)
+                    for f in form.fields
                 ),
             )
         await context.send_activity(invoke_response(dialog(form)))
