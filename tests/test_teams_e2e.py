@@ -381,3 +381,49 @@ async def test_429_waits_for_retry_after_and_then_sends(engine, teams):
     throttled = [c for c in teams.standin.calls_to("send") if c.fault == "429"]
     assert len(throttled) == 1
     assert all(n.state == "sent" for n in await rows(engine, Notification))
+
+
+# ---- the home card ------------------------------------------------------------------------------
+
+
+async def home_id(teams: Teams, user: str) -> str | None:
+    async with teams.app.unit_of_work() as uow:
+        entry = (await uow.outbox.get_state(f"teams:home:{user}")).get(f"teams:home:{user}")
+    return entry.value if entry else None
+
+
+def home_cards(standin: TeamsStandIn, conversation: str) -> list:
+    return [
+        s
+        for s in cards_in(standin, conversation)
+        if (s.card or {}).get("body", [{}])[0].get("text") == "Mina frister"
+    ]
+
+
+async def test_home_card_on_install_on_hem_and_refreshed_in_place(engine, teams):
+    await staff(engine)
+    await install(teams, (ANNA, ANNA_CHAT))
+    [first] = home_cards(teams.standin, ANNA_CHAT)  # sent on install
+    assert await home_id(teams, ANNA) == first.id
+    assert "inga öppna frister" in str(first.card).lower()
+
+    await import_rows(
+        teams.app, ("IFO 2026-5", ENHET, ANNA, "anmalan_inkom", teams.app.clock.now().date())
+    )
+    status, _body = await teams.post(teams.party.message(ANNA, ANNA_CHAT, "hem"))
+    assert status in (200, 202)
+    first_again, home = home_cards(teams.standin, ANNA_CHAT)
+    assert first_again.id == first.id and home.id != first.id
+    assert await home_id(teams, ANNA) == home.id  # the newest one is kept up to date
+    code = (await rows(engine, Arende))[0].code
+    assert code in str(home.card) and "Skyddsbedömning" in str(home.card)
+
+    await teams.tick()
+    [reminder] = reminders(teams.standin, ANNA_CHAT)
+    klar = teams.party.press(ANNA, ANNA_CHAT, button(reminder.card, "frist_klar"), reminder.id)
+    assert (await teams.post(klar))[0] == 200
+    updates = [c for c in teams.standin.calls_to("update") if c.path.endswith(f"/{home.id}")]
+    assert len(updates) == 1  # refreshed in place (PUT activity), no new card
+    assert len(home_cards(teams.standin, ANNA_CHAT)) == 2
+    assert len(home.edits) == 1
+    assert "Skyddsbedömning" in str(home.edits[0]) and "Skyddsbedömning" not in str(home.card)
