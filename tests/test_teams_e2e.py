@@ -265,7 +265,8 @@ def inputs(card: dict) -> dict[str, dict]:
     return {e["id"]: e for e in card["body"] if str(e.get("type", "")).startswith("Input.")}
 
 
-async def test_register_dialog_creates_the_case(engine, teams):
+@pytest.mark.parametrize("picked", [ANNA, ANNA.upper()], ids=["guid", "upper-case guid"])
+async def test_register_dialog_creates_the_case(engine, teams, picked):
     await staff(engine)
     await install(teams, (CHEF, CHEF_CHAT))
     _opener, card = await open_register_dialog(teams, CHEF, CHEF_CHAT)
@@ -276,7 +277,7 @@ async def test_register_dialog_creates_the_case(engine, teams):
         "handelse": "anmalan_inkom",
         "datum": teams.app.clock.now().date().isoformat(),
         "nytt": "true",
-        "handlaggare": ANNA,  # another person, by Entra object id
+        "handlaggare": picked,  # another person, by Entra object id (the people picker)
     }
     status, body = await teams.post(teams.party.submit(CHEF, CHEF_CHAT, data))
     assert status == 200, body
@@ -427,3 +428,24 @@ async def test_home_card_on_install_on_hem_and_refreshed_in_place(engine, teams)
     assert len(home_cards(teams.standin, ANNA_CHAT)) == 2
     assert len(home.edits) == 1
     assert "Skyddsbedömning" in str(home.edits[0]) and "Skyddsbedömning" not in str(home.card)
+
+
+# ---- the staff register and the case import take Entra object ids in any case ------------------
+
+
+async def test_registers_with_upper_case_entra_ids_know_the_teams_sender(engine, teams):
+    await teams.app.staff_importer().run(
+        f"anvandare;epost;roll;enhet;ersattare\n{ANNA.upper()};;handläggare;{ENHET};\n"
+    )
+    await import_rows(
+        teams.app,
+        ("IFO 2026-6", ENHET, ANNA.upper(), "anmalan_inkom", teams.app.clock.now().date()),
+    )
+    [case] = await rows(engine, Arende)
+    assert case.handlaggare_id == await person_id(engine, ANNA)  # one person, not two
+    await install(teams, (ANNA, ANNA_CHAT))
+    before = len(teams.standin.sent_in(ANNA_CHAT))
+    status, _body = await teams.post(teams.party.message(ANNA, ANNA_CHAT, "mina"))
+    assert status in (200, 202)
+    [answer] = teams.standin.sent_in(ANNA_CHAT)[before:]
+    assert case.code in str(answer.card)  # Teams sends the id in lower case: she is known

@@ -92,6 +92,11 @@ def is_platform_user_id(text: str) -> bool:
     return bool(SLACK_USER_ID.match(text) or ENTRA_OBJECT_ID.match(text))
 
 
+def platform_id(text: str) -> str:
+    """An Entra object id in lower case (as Teams sends it); a Slack id as it is."""
+    return text.lower() if ENTRA_OBJECT_ID.match(text) else text
+
+
 class StaffImporter:
     def __init__(self, unit_of_work: UnitOfWork, clock: Clock) -> None:
         self.unit_of_work = unit_of_work
@@ -159,7 +164,7 @@ class StaffImporter:
 
     def _record(self, line: int, cell: dict[str, str]) -> tuple[StaffMember | None, list[RowError]]:
         errors: list[RowError] = []
-        user = cell["anvandare"]
+        user = platform_id(cell["anvandare"])
         if not is_platform_user_id(user):
             errors.append(
                 RowError(
@@ -187,7 +192,7 @@ class StaffImporter:
         enhet = cell["enhet"] or None
         if role is not None and role not in UNITLESS and enhet is None:
             errors.append(RowError(line, _("the column enhet is empty")))
-        substitute = cell.get("ersattare") or None
+        substitute = platform_id(cell.get("ersattare") or "") or None
         if substitute and not is_platform_user_id(substitute):
             errors.append(
                 RowError(

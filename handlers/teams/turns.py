@@ -229,9 +229,7 @@ class Turns:
             opener = json.loads(state.pop(OPEN, "null"))
         except ValueError:
             opener = None
-        values: Values = {
-            str(k): (None if v in (None, "", "false") else str(v)) for k, v in data.items()
-        }
+        values: Values = {str(k): activities.form_value(v) for k, v in data.items()}
         errors = self.chat.validate_form(kind, values)
         if not errors:
             result = await self.chat.submit_form(caller, kind, values, state)
