@@ -30,6 +30,7 @@ from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
 from handlers.slack.limits import SLACK_LIMITS
+from handlers.teams.limits import TEAMS_LIMITS
 from storage.addresses import SqlAddressBook
 from storage.database import create_engine, current_revision, head_revision, session_factory
 from storage.database import upgrade as upgrade_schema
@@ -109,11 +110,7 @@ class App:
     @property
     def limits(self) -> Limits:
         """The chat platform's limits (FRISTER_PLATFORM: pacing, pages, replay memory)."""
-        if self.settings.platform == "teams":
-            from handlers.teams.limits import TEAMS_LIMITS
-
-            return TEAMS_LIMITS
-        return SLACK_LIMITS
+        return TEAMS_LIMITS if self.settings.platform == "teams" else SLACK_LIMITS
 
     def delivery(self, messenger: Messenger, worker: str | None = None, **kwargs: Any) -> Delivery:
         kwargs.setdefault(

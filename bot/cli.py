@@ -382,8 +382,14 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import FixedClock, SystemClock
 
     clock = FixedClock(_parse_now(args.now, settings)) if args.now else SystemClock()
+    teams = settings.platform == "teams"
+    if teams:
+        from bot.runtime import teams_messenger
+        from handlers.teams.auth import check
+
+        check(settings)
     app = App(settings, clock=clock)
-    messenger = _messenger(settings)
+    messenger = teams_messenger(app) if teams else _messenger(settings)
 
     async def run():
         try:
@@ -392,6 +398,8 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
             delivered = await app.delivery(messenger).run_once()
             return planned, delivered
         finally:
+            if teams:
+                await messenger.aclose()
             await app.close()
 
     planned, delivered = asyncio.run(run())

@@ -208,8 +208,7 @@ def serve_teams(settings: Settings) -> int:
     """Teams: POST /api/messages and /healthz on one aiohttp server; the outbox sends through
     the Teams messenger to the stored addresses."""
     from handlers.teams.app import build_teams_app
-    from handlers.teams.auth import auth_configuration, check
-    from handlers.teams.messenger import TeamsMessenger, no_token, sdk_token_provider
+    from handlers.teams.auth import check
 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -217,21 +216,9 @@ def serve_teams(settings: Settings) -> int:
     check(settings)
 
     async def main() -> None:
-        from microsoft_agents.authentication.msal import MsalAuth
-
         app = App(settings)
         await app.prepare_database()
-        token = (
-            no_token
-            if settings.teams_auth == "anonymous"
-            else sdk_token_provider(MsalAuth(auth_configuration(settings)))
-        )
-        messenger = TeamsMessenger(
-            app.address_book(),
-            bot_id=f"28:{settings.teams_app_id or 'frister'}",
-            token=token,
-            clock=app.clock,
-        )
+        messenger = teams_messenger(app)
         runtime = Runtime(app, messenger, web_app=build_teams_app(app, settings))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -248,3 +235,24 @@ def serve_teams(settings: Settings) -> int:
 
     asyncio.run(main())
     return 0
+
+
+def teams_messenger(app: App):
+    """The outbox's Teams messenger (also for `frister tick` on Teams): MSAL tokens, or none in
+    anonymous local mode; it sends to the stored addresses' service URLs."""
+    from handlers.teams.auth import auth_configuration
+    from handlers.teams.messenger import TeamsMessenger, no_token, sdk_token_provider
+
+    settings = app.settings
+    if settings.teams_auth == "anonymous":
+        token = no_token
+    else:
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        token = sdk_token_provider(MsalAuth(auth_configuration(settings)))
+    return TeamsMessenger(
+        app.address_book(),
+        bot_id=f"28:{settings.teams_app_id or 'frister'}",
+        token=token,
+        clock=app.clock,
+    )

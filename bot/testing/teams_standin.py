@@ -87,6 +87,12 @@ class Fault:
         return cls("slow", seconds=seconds)
 
     @classmethod
+    def hang_after_record(cls) -> Fault:
+        """Handle and record the request, then answer only after `TeamsStandIn.release()`
+        (a crash test kills the sender while it waits)."""
+        return cls("hang_after_record")
+
+    @classmethod
     def drop(cls, *, record: bool = True) -> Fault:
         """Read the request, then close the connection without an answer. With `record` the
         request took effect first (delivered, answer lost); without, it did not."""
@@ -200,6 +206,7 @@ class TeamsStandIn:
         self._enforce = False
         self._sent_at: dict[str, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
+        self._release = asyncio.Event()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -290,6 +297,11 @@ class TeamsStandIn:
         for _ in range(times):
             self._faults.append((route, conversation, fault))
 
+    def release(self) -> None:
+        """Let every request held by `Fault.hang_after_record` answer."""
+        self._release.set()
+        self._release = asyncio.Event()
+
     def enforce_rate_limits(self) -> None:
         """Answer 429 when a conversation exceeds Teams' per-conversation limits."""
         self._enforce = True
@@ -356,6 +368,12 @@ class TeamsStandIn:
                 return _error(fault.status, fault.code, retry_after=fault.retry_after)
             if fault.kind == "slow":
                 await asyncio.sleep(fault.seconds)
+            if fault.kind == "hang_after_record":
+                status, answer = self._answer(
+                    route, conversation_id, activity_id, member_id, body, token
+                )
+                await self._release.wait()
+                return web.json_response(answer, status=status)
             if fault.kind == "drop":
                 if fault.record:
                     self._answer(route, conversation_id, activity_id, member_id, body, token)

@@ -15,6 +15,7 @@ from bot.ports.conversation import Caller
 
 PLATFORM = "teams"
 _TAG = re.compile(r"<[^>]*>")
+_ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 Json = dict[str, Any]
 
@@ -52,6 +53,16 @@ def person(activity: Json) -> str | None:
     """The sender's Entra object id (how Frister knows staff in Teams)."""
     value = _get(activity, "from", "aadObjectId")
     return str(value).lower() if value else None
+
+
+def form_value(value: Any) -> str | None:
+    """A dialog input's value as the chat service takes it: empty and an unticked toggle are
+    None; a person picked in the people picker (an Entra object id) in lower case, as Teams
+    names the sender (`person`)."""
+    if value in (None, "", "false"):
+        return None
+    text = str(value)
+    return text.lower() if _ENTRA_ID.match(text.strip()) else text
 
 
 def caller(activity: Json) -> Caller | None:

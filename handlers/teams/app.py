@@ -33,6 +33,7 @@ from handlers.teams.auth import (
     connections,
     service_url_validator,
 )
+from handlers.teams.home import HomeCards
 from handlers.teams.turns import Turns, failed
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def build_teams_app(
         ),
         connection_manager=manager,
     )
-    turns = Turns(app.chat(), book or app.address_book(), app.clock)
+    chat, book = app.chat(), book or app.address_book()
+    turns = Turns(chat, book, app.clock, HomeCards(chat, app.unit_of_work, book, app.clock))
     agent.add_route(lambda _context: True, turns)
 
     async def on_error(context: TurnContext, error: Exception) -> None:

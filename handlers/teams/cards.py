@@ -287,3 +287,39 @@ def render_form(form: Form) -> JsonDict:
             }
         ]
     return card
+
+
+# --- the home card -----------------------------------------------------------------------------
+
+
+def home_activity(
+    title: str, sections: tuple[Message, ...], names: Mapping[str, str] | None = None
+) -> JsonDict:
+    """Teams has no App Home: the home sections (bot.chat.home) as one card in the 1:1 chat,
+    each section a container with its own buttons. Sections that do not fit in Teams' size
+    limit are left out, the last shown ending with "…"."""
+    summary = truncate(title, MAX_SUMMARY)
+    head = [_text_block(truncate(neutral(title), MAX_TITLE), size="Large", weight="Bolder")]
+
+    def container(section: Message, first: bool) -> JsonDict:
+        items: list[JsonDict] = []
+        if section.title.strip():
+            items.append(
+                _text_block(truncate(inline(section.title, names), MAX_TITLE), weight="Bolder")
+            )
+        content = _content(section, names)
+        if not section.title.strip() and not content and section.text.strip():
+            content = [_text_block(inline(section.text, names))]
+        items += content
+        actions = _actions(section)
+        if actions:
+            items.append({"type": "ActionSet", "actions": actions})
+        return {"type": "Container", "items": items, "separator": not first, "spacing": "Medium"}
+
+    body = [container(section, index == 0) for index, section in enumerate(sections)]
+    activity = _activity(_card(head, body, [], [], summary), summary)
+    while size(activity) > MAX_ACTIVITY_BYTES and len(body) > 1:
+        body.pop()
+        body[-1]["items"].append(_text_block(ELLIPSIS))
+        activity = _activity(_card(head, body, [], [], summary), summary)
+    return activity

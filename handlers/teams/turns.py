@@ -19,7 +19,15 @@ from bot.i18n import _
 from bot.ports.addresses import AddressBook
 from bot.ports.conversation import Answer, Caller
 from handlers.teams import activities, cards
-from handlers.teams.replies import ADAPTIVE_CARD, OPEN, Replies, dialog, with_opener
+from handlers.teams.home import HomeCards, is_home_command
+from handlers.teams.replies import (
+    ADAPTIVE_CARD,
+    OPEN,
+    Replies,
+    dialog,
+    text_activity,
+    with_opener,
+)
 
 log = logging.getLogger("frister.teams")
 
@@ -45,10 +53,13 @@ def note_answer(text: str) -> Json:
 
 
 class Turns:
-    def __init__(self, chat: ChatService, book: AddressBook, clock) -> None:
+    def __init__(
+        self, chat: ChatService, book: AddressBook, clock, homes: HomeCards | None = None
+    ) -> None:
         self.chat = chat
         self.book = book
         self.clock = clock
+        self.homes = homes
 
     async def __call__(self, context: TurnContext, _state: Any = None) -> None:
         raw = activities.as_json(context.activity)
@@ -66,6 +77,8 @@ class Turns:
                 await self.message(context, raw)
             elif kind == "invoke":
                 await self.invoke(context, raw)
+            elif kind == "conversationUpdate":
+                await self.installed(context, raw)
         except Exception as error:  # never the content: exceptions may quote what was typed
             log.error("Teams turn failed: %s", type(error).__name__)
             await failed(context)
@@ -82,8 +95,47 @@ class Turns:
         ):
             return  # a channel message not addressed to Frister
         text = activities.command_text(raw, await self.people(context, raw))
+        if self.homes is not None and is_home_command(text):
+            await self.home(context, caller)
+            return
         answer = await self.chat.command(caller, text)
         await Replies(context, self.book, self.clock).show(answer, caller, {"command": text})
+        await self.refresh(context, answer.refresh)
+
+    # ---- the home card ----------------------------------------------------------------------
+
+    async def installed(self, context: TurnContext, raw: Json) -> None:
+        """Frister added to a person's 1:1 chat: their home card."""
+        own = (raw.get("recipient") or {}).get("id")
+        added = {str((m or {}).get("id")) for m in raw.get("membersAdded") or ()}
+        caller = activities.caller(raw)
+        if self.homes is None or caller is None or not caller.direct or own not in added:
+            return
+        await self.homes.show(context, caller.user_id)
+
+    async def home(self, context: TurnContext, caller: Caller) -> None:
+        """`hem`: a new home card in the 1:1 chat (asked in a channel: sent there too)."""
+        assert self.homes is not None
+        if caller.direct:
+            await self.homes.show(context, caller.user_id)
+            return
+        replies = Replies(context, self.book, self.clock)
+        card = await self.homes.card(caller.user_id)
+        reached = await replies.to_direct_chat([card])
+        await context.send_activity(
+            text_activity(
+                _("Answer in your chat with Frister.")
+                if reached
+                else _(
+                    "I could not write to you in your chat with Frister. Open Frister in "
+                    "Teams (Apps) once, then ask again."
+                )
+            )
+        )
+
+    async def refresh(self, context: TurnContext, users: tuple[str, ...]) -> None:
+        if self.homes is not None and users:
+            await self.homes.refresh(context, users)
 
     async def people(self, context: TurnContext, raw: Json) -> dict[str, str]:
         """Entra object ids of mentioned people whose mention does not carry one."""
@@ -140,6 +192,7 @@ class Turns:
         await context.send_activity(invoke_response(body))
         opener = {"action": verb, "value": argument}
         await Replies(context, self.book, self.clock).show(answer, caller, opener, skip=shown)
+        await self.refresh(context, answer.refresh)
 
     async def form_for(self, caller: Caller, opener: Any) -> tuple[Form | None, Answer]:
         """Ask the chat service for the form again, the way it was first asked for."""
@@ -176,14 +229,13 @@ class Turns:
             opener = json.loads(state.pop(OPEN, "null"))
         except ValueError:
             opener = None
-        values: Values = {
-            str(k): (None if v in (None, "", "false") else str(v)) for k, v in data.items()
-        }
+        values: Values = {str(k): activities.form_value(v) for k, v in data.items()}
         errors = self.chat.validate_form(kind, values)
         if not errors:
             result = await self.chat.submit_form(caller, kind, values, state)
             errors = result.errors
             if not errors:
+                await self.refresh(context, result.refresh)
                 view = result.view or Form("resultat", _("Frister"), intro=Message(_("Done.")))
                 await context.send_activity(invoke_response(dialog(view)))
                 return
@@ -194,9 +246,11 @@ class Turns:
             problem = " ".join(dict.fromkeys(errors.values()))
             form = replace(
                 form,
-                intro=Message(text=problem, title=_("Not saved")),
-                fields=tuple(
-                    replace(f, initial=values.get(f.id) or f.initial) for f in form.fields
+                intro=Message(text=problem, title=_("Not saved"), body=(problem,)),
+                fields=tuple(  # what was typed, except where the problem is (never echo
+                    # a refused identifier back into Teams)
+                    replace(f, initial=None if f.id in errors else values.get(f.id) or f.initial)
+                    for f in form.fields
                 ),
             )
         await context.send_activity(invoke_response(dialog(form)))
