@@ -29,6 +29,7 @@ BUILTIN_LENGTHS = {
     "lvu-provning": "6m",
     "lvu-umgange": "3m",
     "aterkoppling-anmalare": "1w",
+    "aterkoppling-anmalare-genast": "genast",
 }
 RECURRING = {
     "overvagande": "6m",
@@ -334,7 +335,6 @@ def test_local_new_rule_and_event_load(tmp_path):
     assert pack.event_name("hembesok_gjort") == "Hembesök i familjehemmet gjort"
     assert [r.id for r in pack.triggered_by("placering_verkstalld")] == [
         "overvagande",
-        "vardnadsoverflyttning",
         "hembesok",
     ]
     # Placed Mon 12 Jan 2026 + 30 days = Wed 11 Feb 2026, a working day.
