@@ -261,3 +261,11 @@ def test_lvu_umgange_is_an_overvagande():
     assert rule.name.startswith("Övervägande")
     assert "ompröv" not in rule.name.lower()
     assert "ompröv" not in PACK.event_name(rule.closes_on[0]).lower()
+
+
+def test_every_rule_keeps_its_source():
+    """Every rule keeps the words of its paragraph, or a summary marked as one, in the pack."""
+    for rule in PACK.rules.values():
+        assert bool(rule.quote) != bool(rule.summary), rule.id
+        text = rule.source_text
+        assert text.startswith("”") if rule.quote else text.startswith("Sammanfattning: "), text
