@@ -303,7 +303,8 @@ def test_new_event_inserts_and_updates():
         [ev(1, "anmalan_inkom", "2026-06-12"), ev(2, "utredning_inledd", "2026-06-18")], PACK, CAL
     )
     changes = reconcile(after, stored)
-    assert [d.key for d in changes.insert] == [("utredning", 2, 1)]
+    # The utredning (4 months) and the information to those concerned (genast, 20 kap. 4 §).
+    assert [d.key for d in changes.insert] == [("utredning", 2, 1), ("utredning-information", 2, 1)]
     forhand_id = next(s.id for s in stored if s.key[0] == "forhandsbedomning")
     assert [(row_id, d.status, d.closing_event_id) for row_id, d in changes.update] == [
         (forhand_id, DONE, 2)
