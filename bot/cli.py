@@ -10,12 +10,17 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import i18n
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import N_, _
 
+if TYPE_CHECKING:
+    from bot.domain.rules import Rule, RulePack
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+NO_LIMIT = "ingen frist"  # `rules due`: the first line when the law sets no time limit (contract)
 
 # argparse's own strings, translated through our catalog (argparse looks them up via gettext).
 ARGPARSE_STRINGS = (
@@ -61,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     due.add_argument("rule", metavar=_("RULE"), help=_("rule id, e.g. forhandsbedomning"))
     due.add_argument("date", metavar=_("DATE"), help=_("trigger date YYYY-MM-DD"))
+    show = rules_commands.add_parser(
+        "show", help=_("one rule: its reference, the words of its paragraph, its events")
+    )
+    show.add_argument("rule", metavar=_("RULE"), help=_("rule id, e.g. forhandsbedomning"))
     check = rules_commands.add_parser("check", help=_("validate a rule pack file"))
     check.add_argument("file", type=Path, metavar=_("FILE"))
 
@@ -182,6 +191,9 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
         close = difflib.get_close_matches(args.rule, pack.rules, n=1)
         hint = " " + _("Did you mean {rule}?").format(rule=close[0]) if close else ""
         raise CliError(_("Unknown rule: {rule}.").format(rule=args.rule) + hint)
+    if args.rules_command == "show":
+        print("\n".join(_rule_lines(pack, pack.rule(args.rule))))
+        return EXIT_OK
     trigger = _parse_date(args.date)
     if not MIN_YEAR <= trigger.year <= MAX_YEAR - 10:
         raise CliError(
@@ -190,6 +202,18 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     rule = pack.rule(args.rule)
+    if not rule.has_limit(trigger):
+        print(NO_LIMIT)
+        print(
+            _(
+                "{name}: the law sets no time limit for a trigger before {day} ({reference})."
+            ).format(
+                name=rule.name,
+                day=(rule.valid_from or trigger).isoformat(),
+                reference=rule.legal.new,
+            )
+        )
+        return EXIT_OK
     explained = rule.explain(trigger, swedish_calendar())
     print(explained.legal_day.isoformat())
     print(
@@ -198,7 +222,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             day=long_date(explained.legal_day),
             length=rule.length_text,
             trigger=trigger.isoformat(),
-            reference=rule.legal.for_trigger(trigger),
+            reference=rule.reference(trigger, explained.legal_day),
         )
     )
     if explained.shifted_because:
@@ -208,6 +232,35 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     return EXIT_OK
+
+
+def _rule_lines(pack: RulePack, rule: Rule) -> list[str]:
+    """`frister rules show`: what a handläggare needs to check a rule against its source."""
+
+    def events(names: tuple[str, ...]) -> str:
+        return "; ".join(pack.event_name(name) for name in names)
+
+    length = rule.length_text + (
+        ", " + _("then every {period}").format(period=rule.recurs) if rule.recurs else ""
+    )
+    lines = [
+        f"{rule.id} — {rule.name}",
+        _("Reference: {reference}").format(reference=rule.legal.new),
+    ]
+    if rule.legal.old:
+        lines.append(_("previously {reference}").format(reference=rule.legal.old))
+    lines.append(_("Time: {length}").format(length=length))
+    if rule.valid_from:
+        lines.append(_("No time limit for triggers before {day}.").format(day=rule.valid_from))
+    lines.append(_("Started by: {events}").format(events=events(rule.triggers)))
+    if rule.counted_from:
+        lines.append(_("Counted from: {events}").format(events=events(rule.counted_from)))
+    lines.append(_("Done by: {events}").format(events=events(rule.closes_on)))
+    if rule.cancelled_on:
+        lines.append(_("Cancelled by: {events}").format(events=events(rule.cancelled_on)))
+    if rule.source_text:
+        lines.append(rule.source_text)
+    return lines
 
 
 def cmd_screen(_args: argparse.Namespace, _settings: Settings) -> int:

@@ -203,9 +203,11 @@ async def test_success(sender, slack):
     assert not response.public
     lines = response.text.splitlines()
     assert lines[0] == "Dina frister de närmaste 14 dagarna"
-    assert lines[1].startswith(f"FÖRSENAD · `{IFO1}` Skyddsbedömning: senast fre 12 juni")
-    assert f"`{IFO1}` Förhandsbedömning: senast fre 26 juni (om 11 dagar)" in lines[2]
-    assert IFO2 not in response.text  # the utredning's last day is in September
+    # Those concerned by IFO 2's utredning were to be informed genast (20 kap. 4 § SoL).
+    assert lines[1].startswith(f"FÖRSENAD · `{IFO2}` Information om att utredning inletts")
+    assert lines[2].startswith(f"FÖRSENAD · `{IFO1}` Skyddsbedömning: senast fre 12 juni")
+    assert f"`{IFO1}` Förhandsbedömning: senast fre 26 juni (om 11 dagar)" in lines[3]
+    assert "Barnavårdsutredning" not in response.text  # its last day is in September
     assert response.blocks[0] == {
         "type": "header",
         "text": {
@@ -334,11 +336,12 @@ async def test_team(sender, slack):
     response = slack.responses[-1]
     assert not response.public
     assert response.text.startswith("Teamöversikt, Barn och unga Nord")
-    assert f"<@{ANNA}>: öppna 3, försenade 1" in response.text
+    # IFO 2's utredning also gives the information to those concerned (genast, 20 kap. 4 §).
+    assert f"<@{ANNA}>: öppna 4, försenade 2" in response.text
     assert f"<@{BO}>: öppna 2, försenade 1" in response.text
     assert "… och 1 frist senare än 30 dagar framåt." in response.text
     fields = response.blocks[1]["fields"]
-    assert {"type": "mrkdwn", "text": "*Försenade*\n2"} in fields
+    assert {"type": "mrkdwn", "text": "*Försenade*\n3"} in fields
     assert f"<@{ANNA}>" in json.dumps(response.blocks)  # a real mention, not &lt;@…&gt;
     await sender.command(CECI, "team")
     assert last(slack).startswith("Teamöversikt, Barn och unga Nord")
@@ -824,7 +827,7 @@ async def test_statistics(sender, slack, app):
     await sender.command(DAN, "statistik")
     assert last(slack) == (
         "Statistik, Barn och unga Nord\n"
-        "Öppna frister: 4, varav 1 försenade och 0 förlängda.\n"
+        "Öppna frister: 5, varav 2 försenade och 0 förlängda.\n"  # + 20 kap. 4 § information
         "Klara senaste 30 dagarna: 1, varav 0 i tid och 1 för sent."
     )
     await sender.command(GUN, "stat")

@@ -116,7 +116,7 @@ def test_rules_list(tmp_path):
     assert result.returncode == 0, result.stderr
     rule_lines = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
     ids = [line.split()[0] for line in rule_lines]
-    assert len(ids) == 13
+    assert len(ids) == len(set(ids)) == len(load_rule_pack().rules)
     assert set(ids) == set(load_rule_pack().rules)
     assert all("§" in line for line in rule_lines)  # every rule with its legal reference
     assert "forhandsbedomning" in result.stdout

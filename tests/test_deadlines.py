@@ -216,13 +216,12 @@ def test_placering_upphord_stops_recurrence():
         (3, CANCELLED, 4),
     ]
     assert overvagande[-1].closed_on == D("2027-03-01")
-    # Vårdnadsöverflyttning (2 years, from the same placement) is cancelled too.
-    vard = got[("vardnadsoverflyttning", 1, 1)]
-    assert (vard.status, vard.closing_event_id) == (CANCELLED, 4)
+    # A placement that is not in a familjehem gives no vårdnadsöverflyttning deadline.
+    assert all(d.rule_id != "vardnadsoverflyttning" for d in got.values())
 
 
-def test_vardnadsoverflyttning_from_placering():
-    got = derive(PLACERING[0])[("vardnadsoverflyttning", 1, 1)]
+def test_vardnadsoverflyttning_from_familjehem():
+    got = derive(ev(1, "familjehem_placering", "2026-01-15"))[("vardnadsoverflyttning", 1, 1)]
     # Thu 15 Jan 2026 + 2 y = Sat 15 Jan 2028 -> Mon 17 Jan 2028.
     assert (got.calendar_last_day, got.last_day, got.status) == (
         D("2028-01-15"),
@@ -304,7 +303,8 @@ def test_new_event_inserts_and_updates():
         [ev(1, "anmalan_inkom", "2026-06-12"), ev(2, "utredning_inledd", "2026-06-18")], PACK, CAL
     )
     changes = reconcile(after, stored)
-    assert [d.key for d in changes.insert] == [("utredning", 2, 1)]
+    # The utredning (4 months) and the information to those concerned (genast, 20 kap. 4 §).
+    assert [d.key for d in changes.insert] == [("utredning", 2, 1), ("utredning-information", 2, 1)]
     forhand_id = next(s.id for s in stored if s.key[0] == "forhandsbedomning")
     assert [(row_id, d.status, d.closing_event_id) for row_id, d in changes.update] == [
         (forhand_id, DONE, 2)
@@ -375,7 +375,11 @@ def test_derive_properties(events, rnd: random.Random):
         chains[d.rule_id, d.trigger_event_id].append(d)
     for (rule_id, trigger_id), chain in chains.items():
         assert [d.occurrence for d in chain] == list(range(1, len(chain) + 1))
-        assert chain[0].trigger_date == by_id[trigger_id].date
+        # The period runs from the trigger, or (counted_from) from an earlier end event.
+        if PACK.rule(rule_id).counted_from:
+            assert chain[0].trigger_date <= by_id[trigger_id].date
+        else:
+            assert chain[0].trigger_date == by_id[trigger_id].date
         # Every occurrence but the last was done, and the next one counts from that day.
         for before, after in itertools.pairwise(chain):
             assert before.status is DONE and PACK.rule(rule_id).recurs is not None

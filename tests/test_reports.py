@@ -132,8 +132,9 @@ async def test_report_command(settings, engine, clock, tmp_path):
     report = build_report("Nord", rows, JUNE, date(2026, 7, 20))
     forhand = report.groups["forhandsbedomning"]
     assert (forhand.due, forhand.kept, forhand.late) == (2, 1, 1)
-    # Open on 30 June: both skyddsbedömningar (overdue: never marked done) and the utredning.
-    assert report.workload == {"U0HANDL01": (3, 2)}
+    # Open on 30 June: both skyddsbedömningar (overdue: never marked done), the utredning and
+    # the information that it started (genast, 20 kap. 4 § SoL; overdue).
+    assert report.workload == {"U0HANDL01": (4, 3)}
 
 
 async def test_monthly_report_posted_on_first_working_day(settings, engine, clock):

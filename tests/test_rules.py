@@ -29,6 +29,22 @@ BUILTIN_LENGTHS = {
     "lvu-provning": "6m",
     "lvu-umgange": "3m",
     "aterkoppling-anmalare": "1w",
+    "aterkoppling-anmalare-genast": "genast",
+    "utredning-information": "genast",
+    "vardplan-revidering": "2y",
+    "lvu-vardbeslut-verkstallighet": "4w",
+    "lvu-fortsatt-omhandertagande": "2m",
+    "lvu-uppfoljning": "6m",
+    "lvu-oppna-insatser": "6m",
+    "lvu-flyttningsforbud": "3m",
+    "lvu-tillfalligt-flyttningsforbud": "1w",
+    "lvu-flyttningsforbud-ansokan": "2w",
+    "lvu-utreseforbud-provning": "6m",
+    "lvu-tillfalligt-utreseforbud": "1w",
+    "lvu-utreseforbud-ansokan": "4w",
+    "lex-sarah-rapport": "genast",
+    "lex-sarah-utredning": "genast",
+    "lex-sarah-ivo": "genast",
 }
 RECURRING = {
     "overvagande": "6m",
@@ -36,6 +52,9 @@ RECURRING = {
     "lvu-overvagande": "6m",
     "lvu-provning": "6m",
     "lvu-umgange": "3m",
+    "lvu-oppna-insatser": "6m",
+    "lvu-flyttningsforbud": "3m",
+    "lvu-utreseforbud-provning": "6m",
 }
 
 # A valid municipal pack: a new event and a new rule on built-in events. Line numbers matter:
@@ -334,7 +353,7 @@ def test_local_new_rule_and_event_load(tmp_path):
     assert pack.event_name("hembesok_gjort") == "Hembesök i familjehemmet gjort"
     assert [r.id for r in pack.triggered_by("placering_verkstalld")] == [
         "overvagande",
-        "vardnadsoverflyttning",
+        "vardplan-revidering",
         "hembesok",
     ]
     # Placed Mon 12 Jan 2026 + 30 days = Wed 11 Feb 2026, a working day.

@@ -23,6 +23,7 @@ from .lists import by_urgency
 from .rendering import mention, short_answer
 
 MAX_BUTTONS = 24
+SOURCE_CHARS = 160  # the quote or summary under a deadline, cut to one short line
 
 
 def no_case(code: str) -> Answer:
@@ -62,8 +63,15 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
             level=level_label(DecisionLevel(item.extension_level or "")) if known else "?",
         )
     if rule is not None:
-        line += " · " + rule.legal.for_trigger(item.trigger_date)
+        line += " · " + rule.reference(item.trigger_date, item.last_day)
+        if rule.source_text:
+            line += "\n" + _shortened(rule.source_text)
     return line
+
+
+def _shortened(text: str, limit: int = SOURCE_CHARS) -> str:
+    """The paragraph's words (or summary) on one short line."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _buttons(ctx: ChatContext, items: list[DeadlineItem]) -> list[Button]:

@@ -151,7 +151,7 @@ async def submit_register(
         lines.append(_("Open deadlines:"))
         for item in items:
             known = ctx.pack.rules.get(item.rule_id)
-            legal = f" · {known.legal.for_trigger(item.trigger_date)}" if known else ""
+            legal = f" · {known.reference(item.trigger_date, item.last_day)}" if known else ""
             lines.append("• " + line(ctx, item, today) + legal)
     else:
         lines.append(_("The case has no open deadlines now."))

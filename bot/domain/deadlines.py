@@ -55,8 +55,17 @@ def _ordered(events: Sequence[CaseEvent]) -> list[CaseEvent]:
 
 
 def _applies(rule: Rule, trigger: CaseEvent, events: list[CaseEvent]) -> bool:
-    """A rule with `requires` applies only while each required event is in force on the
+    """Whether a trigger gives a deadline under the rule's conditions.
+
+    `valid_from`: no time limit for triggers before that day. `only_after`: one of those
+    events happened on an earlier day. `requires`: each required event is in force on the
     trigger day: it happened by then and was not ended (closes_on/cancelled_on) before it."""
+    if not rule.has_limit(trigger.date):
+        return False
+    if rule.only_after and not any(
+        e.type in rule.only_after and e.date < trigger.date for e in events
+    ):
+        return False
     enders = set(rule.closes_on) | set(rule.cancelled_on)
     for needed in rule.requires:
         started = [e for e in events if e.type == needed and e.date <= trigger.date]
@@ -68,11 +77,21 @@ def _applies(rule: Rule, trigger: CaseEvent, events: list[CaseEvent]) -> bool:
     return True
 
 
+def _start_day(rule: Rule, trigger: CaseEvent, events: list[CaseEvent]) -> date:
+    """The day the period runs from: the latest `counted_from` event on or before the trigger
+    day (the end of the utredning an uppföljning follows), else the trigger day."""
+    earlier = [e.date for e in events if e.type in rule.counted_from and e.date <= trigger.date]
+    return max(earlier, default=trigger.date)
+
+
 def _first_closing(
-    rule: Rule, candidates: Sequence[CaseEvent]
+    rule: Rule, candidates: Sequence[CaseEvent], restarts: frozenset[int] = frozenset()
 ) -> tuple[Status, CaseEvent] | tuple[Status, None]:
-    """The first candidate event that completes or cancels the deadline."""
+    """The first candidate event that completes or cancels the deadline (a restarting
+    trigger cancels it: the new trigger's own deadline replaces it)."""
     for event in candidates:
+        if event.id in restarts:
+            return Status.CANCELLED, event
         if event.type in rule.closes_on:
             return Status.DONE, event
         if event.type in rule.cancelled_on:
@@ -101,10 +120,20 @@ def derive_for_rule(
             and e.id != trigger.id
             and not (e.id in used and position[e.id] < position[trigger.id])
         ]
-        start_day, occurrence = trigger.date, 1
+        # With `restart`, a later trigger of the same rule (one standing after this one) ends
+        # this deadline: the child moved to another familjehem and the clock starts again.
+        restarts = frozenset(
+            e.id
+            for e in ordered
+            if rule.restart
+            and e.type in rule.triggers
+            and position[e.id] > position[trigger.id]
+            and _applies(rule, e, ordered)
+        )
+        start_day, occurrence = _start_day(rule, trigger, ordered), 1
         explained = rule.explain(start_day, calendar)
         while occurrence <= MAX_OCCURRENCES:
-            status, closer = _first_closing(rule, candidates)
+            status, closer = _first_closing(rule, candidates, restarts)
             derived.append(
                 DerivedDeadline(
                     rule_id=rule.id,
@@ -118,7 +147,7 @@ def derive_for_rule(
                     closing_event_id=closer.id if closer else None,
                 )
             )
-            if closer is not None:
+            if closer is not None and closer.id not in restarts:
                 used.add(closer.id)
             if status is not Status.DONE or rule.recurs is None or closer is None:
                 break

@@ -74,8 +74,17 @@ class LegalReference:
     changed: date | None = None
 
     def for_trigger(self, trigger: date) -> str:
-        """The reference in force on the trigger day."""
-        if self.old and self.changed and trigger < self.changed:
+        """The reference in force on the trigger day (when the period is not known)."""
+        return self.for_period(trigger, trigger)
+
+    def for_period(self, trigger: date, last_day: date) -> str:
+        """The reference governing a period from `trigger` to `last_day`.
+
+        The transitional rules of SoL (2025:400) keep the old law only for appeals and
+        återkrav: a period still running on the day the new law came into force is governed
+        by the new law even when its trigger came earlier.
+        """
+        if self.old and self.changed and max(trigger, last_day) < self.changed:
             return self.old
         return self.new
 
@@ -103,10 +112,33 @@ class Rule:
     decision_level: DecisionLevel | None = None
     description: str = ""
     source: str = ""
+    valid_from: date | None = None  # triggers before this day give no deadline
+    only_after: tuple[str, ...] = ()  # applies only after one of these events (an earlier day)
+    counted_from: tuple[str, ...] = ()  # the period runs from the latest of these events
+    restart: bool = False  # a later trigger ends the running deadline and starts a new one
+    quote: str = ""  # the paragraph's own words (verbatim)
+    summary: str = ""  # a paraphrase of the paragraph, when no verbatim quote is kept
 
     @property
     def length_text(self) -> str:
         return "genast" if self.length is None else str(self.length)
+
+    def has_limit(self, trigger: date) -> bool:
+        """False when the law sets no time limit for a trigger on this day (`valid_from`)."""
+        return self.valid_from is None or trigger >= self.valid_from
+
+    def reference(self, trigger: date, last_day: date) -> str:
+        """The legal reference governing the period from `trigger` to `last_day`."""
+        return self.legal.for_period(trigger, last_day)
+
+    @property
+    def source_text(self) -> str:
+        """The quote, or the summary marked as one ("" when the pack keeps neither)."""
+        if self.quote:
+            return f"”{self.quote}”"
+        if self.summary:
+            return _("Summary: {text}").format(text=self.summary)
+        return ""
 
     def explain(
         self,
@@ -214,6 +246,12 @@ class _RuleIn(_Model):
     escalate: list[_StepIn] = []
     description: str = ""
     enabled: bool = True
+    valid_from: date | None = None
+    only_after: list[str] = []
+    counted_from: list[str] = []
+    restart: bool = False
+    quote: str = ""
+    summary: str = ""
 
     @field_validator("length")
     @classmethod
@@ -386,6 +424,12 @@ def _build_rule(raw: _RuleIn, changed: date | None, source: str) -> Rule:
         steps=tuple(steps),
         description=raw.description,
         source=source,
+        valid_from=raw.valid_from,
+        only_after=tuple(raw.only_after),
+        counted_from=tuple(raw.counted_from),
+        restart=raw.restart,
+        quote=raw.quote.strip(),
+        summary=raw.summary.strip(),
     )
 
 
@@ -416,6 +460,8 @@ def _cross_check(
             ("closes_on", rule.closes_on),
             ("cancelled_on", rule.cancelled_on),
             ("requires", rule.requires),
+            ("only_after", rule.only_after),
+            ("counted_from", rule.counted_from),
         ):
             for event in names:
                 if event not in events:
@@ -424,6 +470,9 @@ def _cross_check(
         if parse_length(rule.length) is None and rule.recurs:
             message = _("recurs cannot be combined with length = genast")
             errors.append(RuleError(message, path, _locate(text, ("rule", index, "recurs"))))
+        if rule.quote.strip() and rule.summary.strip():
+            message = _("give either quote or summary, not both")
+            errors.append(RuleError(message, path, _locate(text, ("rule", index, "summary"))))
     return errors
 
 

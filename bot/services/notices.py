@@ -38,7 +38,7 @@ class Notices:
     ) -> Message:
         rule = self.pack.rules.get(context.rule_id)
         name = rule.name if rule else context.rule_id
-        reference = rule.legal.for_trigger(context.trigger_date) if rule else ""
+        reference = rule.reference(context.trigger_date, context.last_day) if rule else ""
         day = context.effective_last_day
         when = relative_day(day, today)
         overdue = day < today
