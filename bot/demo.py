@@ -69,6 +69,7 @@ EVENTS = (
     (0, "DEMO-1004", SYD, "U0DEMOEVA", "placering_verkstalld", 160),
     (0, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_omedelbart_omhandertagande", 1),
     (0, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_omhandertagande_verkstallt", 1),
+    (0, "DEMO-1006", SYD, "U0DEMOHUGO", "forhandsbedomning_klar", 2),
     (0, "DEMO-1006", SYD, "U0DEMOHUGO", "aterkoppling_begard", 0),
     (8, "DEMO-1001", NORD, "U0DEMOANNA", "utredning_inledd", 0),  # in time: ladder stops
     (4, "DEMO-1005", SYD, "U0DEMOEVA", "lvu_understallning_gjord", 0),
