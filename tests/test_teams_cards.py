@@ -204,3 +204,17 @@ def test_a_result_view_has_no_submit():
 def test_submit_label_defaults_to_save():
     card = render_form(Form(kind="x", title="X", fields=(FormField("a", "A", "text"),)))
     assert card["actions"][0]["title"] == "Spara"
+
+
+def test_commands_are_shown_as_typed_in_teams():
+    """Teams has no slash commands: the help names the words a person types in the 1:1 chat."""
+    message = Message(
+        text="Skriv `/frister ärende KOD`, eller bara `/frister`.",
+        title="Hjälp",
+        body=("Skriv `/frister ärende KOD`, eller bara `/frister`.",),
+    )
+    card = render_message(message)
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "/frister" not in shown
+    assert "`ärende KOD`" in shown and "`mina`" in shown
+    assert "/frister" not in message_activity(message)["summary"]

@@ -37,6 +37,17 @@ _ORIGINAL = str.maketrans({v: k for k, v in _PAIRS.items()})
 JsonDict = dict[str, Any]
 
 
+_SLASH_WITH_WORDS = re.compile(r"/frister[ \u00a0]+(?=\S)")
+_SLASH_ALONE = re.compile(r"/frister\b(?!-)")
+
+
+def as_typed(text: str) -> str:
+    """Commands as a person types them in Teams, which has no slash commands: `/frister ärende
+    KOD` is `ärende KOD` in the 1:1 chat (`@Frister ärende KOD` in a channel), `/frister` alone
+    is `mina`."""
+    return _SLASH_ALONE.sub("mina", _SLASH_WITH_WORDS.sub("", text))
+
+
 def neutral(text: str) -> str:
     """Free text with nothing Teams' Markdown would act on."""
     return text.translate(_LOOK_ALIKES)
@@ -61,7 +72,7 @@ def inline(text: str, names: Mapping[str, str] | None = None) -> str:
         return _bold(neutral(name) if name else _("the channel"))
 
     rendered = markup.render(
-        neutral(text.replace("\r", "")),
+        neutral(as_typed(text.replace("\r", ""))),
         person=person,
         room=room,
         strong=_bold,
@@ -72,7 +83,7 @@ def inline(text: str, names: Mapping[str, str] | None = None) -> str:
 def plain_text(message: Message, names: Mapping[str, str] | None = None) -> str:
     """The fallback without Markdown: names for mentions, bold as plain text."""
     names = names or {}
-    text = message.text.strip() or message.title.strip()
+    text = as_typed(message.text.strip() or message.title.strip())
     return markup.render(
         text,
         person=lambda u: names.get(u) or _("a colleague"),
