@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import markup
+from bot.domain.staff import ENTRA_OBJECT_ID, normal_user_id
 from bot.ports.addresses import Address
 from bot.ports.conversation import Caller
 
 PLATFORM = "teams"
 _TAG = re.compile(r"<[^>]*>")
-_ENTRA_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 Json = dict[str, Any]
 
@@ -62,7 +62,7 @@ def form_value(value: Any) -> str | None:
     if value in (None, "", "false"):
         return None
     text = str(value)
-    return text.lower() if _ENTRA_ID.match(text.strip()) else text
+    return normal_user_id(text) if ENTRA_OBJECT_ID.match(text.strip()) else text
 
 
 def caller(activity: Json) -> Caller | None:
