@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import aiohttp
@@ -187,21 +188,26 @@ def serve(settings: Settings) -> int:
             client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
             signing_secret=secret.get_secret_value() if secret else None,
         )
-        runtime = Runtime(app, SlackMessenger(client), bolt)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await runtime.start()
-        try:
-            await stop.wait()
-        finally:
-            await runtime.stop()
-            await app.close()
+        await run_until_stopped(Runtime(app, SlackMessenger(client), bolt), app.close)
 
     asyncio.run(main())
     return 0
+
+
+async def run_until_stopped(runtime: Runtime, *closers: Callable[[], Awaitable[None]]) -> None:
+    """Run until SIGINT or SIGTERM, then stop the runtime and close the rest, in order."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
+        for close in closers:
+            await close()
 
 
 def serve_teams(settings: Settings) -> int:
@@ -220,18 +226,7 @@ def serve_teams(settings: Settings) -> int:
         await app.prepare_database()
         messenger = teams_messenger(app)
         runtime = Runtime(app, messenger, web_app=build_teams_app(app, settings))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await runtime.start()
-        try:
-            await stop.wait()
-        finally:
-            await runtime.stop()
-            await messenger.aclose()
-            await app.close()
+        await run_until_stopped(runtime, messenger.aclose, app.close)
 
     asyncio.run(main())
     return 0
