@@ -104,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help=_("show the schema version"))
 
     report = commands.add_parser("report", help=_("egenkontroll: deadlines kept per enhet"))
-    report.add_argument("--month", required=True, metavar=_("YYYY-MM"))
+    report.add_argument("--month", metavar=_("YYYY-MM"), help=_("the month (egenkontroll)"))
+    report.add_argument(
+        "--ej-verkstallda",
+        action="store_true",
+        help=_("decisions not carried out within three months (34 kap. SoL), per quarter"),
+    )
+    report.add_argument("--quarter", metavar=_("YYYY-Qn"), help=_("the quarter, e.g. 2026-Q1"))
     report.add_argument("--enhet", metavar=_("ENHET"), help=_("one enhet (default: all)"))
     report.add_argument("--format", choices=("csv", "md", "png"), default="md")
     report.add_argument(
@@ -526,6 +532,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import local_today
     from bot.services.reports import build_report, month_start, to_csv, to_markdown, to_png, trend
 
+    if args.ej_verkstallda or args.quarter:
+        return _report_ej_verkstallda(args, settings)
+    if args.month is None:
+        raise CliError(_("Give --month YYYY-MM (or --ej-verkstallda --quarter YYYY-Qn)."))
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         raise CliError(_("Invalid month: {text} (write YYYY-MM).").format(text=args.month))
     month = month_start(args.month)
@@ -573,6 +583,57 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         output = to_csv(reports.values())
     else:
         output = "\n".join(to_markdown(report) for report in reports.values())
+    if args.output:
+        args.output.write_text(output, encoding="utf-8")
+        print(_("Wrote {file}").format(file=args.output))
+    else:
+        print(output, end="")
+    return EXIT_OK
+
+
+def _report_ej_verkstallda(args: argparse.Namespace, settings: Settings) -> int:
+    """`frister report --ej-verkstallda --quarter YYYY-Qn`: 34 kap. 1–3 §§ SoL."""
+    from bot.bootstrap import App
+    from bot.clock import local_today
+    from bot.services.ej_verkstallda import (
+        RULES,
+        build_quarter_report,
+        parse_quarter,
+        quarter_csv,
+        quarter_markdown,
+    )
+
+    if not args.ej_verkstallda:
+        raise CliError(_("--quarter goes with --ej-verkstallda."))
+    if args.month:
+        raise CliError(_("Give either --month or --quarter, not both."))
+    if args.quarter is None:
+        raise CliError(_("Give the quarter: --quarter YYYY-Qn, e.g. 2026-Q1."))
+    quarter = parse_quarter(args.quarter)
+    if quarter is None:
+        raise CliError(
+            _("Invalid quarter: {text} (write YYYY-Qn, e.g. 2026-Q1).").format(text=args.quarter)
+        )
+    if args.format == "png":
+        raise CliError(_("The report of ej verkställda beslut is csv or md."))
+    app = App(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            async with app.unit_of_work() as uow:
+                rows = [r for r in await uow.reports.report_rows(args.enhet) if r.rule_id in RULES]
+                cases = await uow.cases.cases_by_code({r.code for r in rows})
+                events = await uow.cases.events_of(case.id for case in cases.values())
+            return rows, {code: events.get(case.id, []) for code, case in cases.items()}
+        finally:
+            await app.close()
+
+    rows, events_by_code = asyncio.run(run())
+    report = build_quarter_report(
+        rows, events_by_code, quarter, local_today(app.clock, settings.tz)
+    )
+    output = quarter_csv(report) if args.format == "csv" else quarter_markdown(report)
     if args.output:
         args.output.write_text(output, encoding="utf-8")
         print(_("Wrote {file}").format(file=args.output))

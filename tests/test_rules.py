@@ -45,6 +45,8 @@ BUILTIN_LENGTHS = {
     "lex-sarah-rapport": "genast",
     "lex-sarah-utredning": "genast",
     "lex-sarah-ivo": "genast",
+    "ej-verkstallt-beslut": "3m",
+    "ej-aterupptaget-beslut": "3m",
 }
 RECURRING = {
     "overvagande": "6m",
