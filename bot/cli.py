@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = rules_commands.add_parser("check", help=_("validate a rule pack file"))
     check.add_argument("file", type=Path, metavar=_("FILE"))
 
+    namnd = commands.add_parser("namnd", aliases=["nämnd"], help=_("the nämnd: its meeting dates"))
+    namnd_commands = namnd.add_subparsers(dest="namnd_command", metavar=_("COMMAND"), required=True)
+    meetings = namnd_commands.add_parser(
+        "moten",
+        aliases=["möten"],
+        help=_("check and show a file of meeting dates (default: FRISTER_NAMND_MOTEN)"),
+    )
+    meetings.add_argument("file", type=Path, nargs="?", metavar=_("FILE"))
+
     commands.add_parser(
         "screen",
         help=_("screen text on standard input for personal identity numbers"),
@@ -173,6 +182,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.calendar import MAX_YEAR, MIN_YEAR, swedish_calendar
     from bot.domain.rules import check_file, load_rule_pack
     from bot.formatting import long_date
+    from bot.meeting_file import configured_meetings
 
     if args.rules_command == "check":
         if not args.file.is_file():
@@ -208,6 +218,8 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     rule = pack.rule(args.rule)
+    if rule.until_next_meeting:
+        return _due_at_meeting(rule.with_meetings(configured_meetings(settings)), trigger, settings)
     if not rule.has_limit(trigger):
         print(NO_LIMIT)
         print(
@@ -236,6 +248,79 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             _("Moved from {day} ({reason}) under lag (1930:173).").format(
                 day=long_date(explained.calendar_day), reason=explained.shifted_because
             )
+        )
+    return EXIT_OK
+
+
+def _due_at_meeting(rule: Rule, trigger: date, settings: Settings) -> int:
+    """`rules due` for a rule whose last day is the nämnd's next meeting."""
+    from bot.domain.calendar import swedish_calendar
+    from bot.formatting import long_date
+
+    if not rule.has_limit(trigger):
+        print(NO_LIMIT)
+        print(
+            _(
+                "{name}: the last day is the nämnd's next meeting; none after {day} is known."
+            ).format(name=rule.name, day=trigger.isoformat())
+        )
+        if settings.namnd_moten is None:
+            warning = _(
+                "Warning: no meeting dates of the nämnd are set (FRISTER_NAMND_MOTEN): "
+                "decisions reported at the next meeting get no deadline."
+            )
+        else:
+            warning = _(
+                "Warning: {file} has no meeting after {day}: add the nämnd's coming meetings."
+            ).format(file=settings.namnd_moten, day=trigger.isoformat())
+        print(warning, file=sys.stderr)
+        return EXIT_OK
+    day = rule.last_day(trigger, swedish_calendar())
+    print(day.isoformat())
+    print(
+        _(
+            "{name}: last day {day}, the nämnd's first meeting after {trigger} ({reference})."
+        ).format(
+            name=rule.name,
+            day=long_date(day),
+            trigger=trigger.isoformat(),
+            reference=rule.reference(trigger, day),
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_namnd(args: argparse.Namespace, settings: Settings) -> int:
+    """`frister namnd moten [FILE]`: check the meeting dates and show them."""
+    from bot.clock import SystemClock, local_today
+    from bot.formatting import long_date
+    from bot.meeting_file import read_meeting_file
+
+    path = args.file or settings.namnd_moten
+    if path is None:
+        raise CliError(_("Name a file, or set FRISTER_NAMND_MOTEN."))
+    if not path.is_file():
+        raise CliError(_("No such file: {file}").format(file=path))
+    dates, errors = read_meeting_file(path)
+    for error in errors:
+        print(f"{path}:{error.line}: {error.message}", file=sys.stderr)
+    if errors:
+        return EXIT_PROBLEM
+    if not dates:
+        print(_("{file}: no meeting dates.").format(file=path), file=sys.stderr)
+        return EXIT_PROBLEM
+    for day in dates:
+        print(f"{day.isoformat()}  {long_date(day)}")
+    print(
+        _("{n} meeting dates, {first} – {last}.").format(
+            n=len(dates), first=dates[0].isoformat(), last=dates[-1].isoformat()
+        )
+    )
+    today = local_today(SystemClock(), settings.tz)
+    if dates[-1] <= today:
+        print(
+            _("Warning: no meeting after today: add the nämnd's coming meetings."),
+            file=sys.stderr,
         )
     return EXIT_OK
 
@@ -716,6 +801,8 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "rules": cmd_rules,
+    "namnd": cmd_namnd,
+    "nämnd": cmd_namnd,
     "screen": cmd_screen,
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,

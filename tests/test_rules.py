@@ -47,6 +47,7 @@ BUILTIN_LENGTHS = {
     "lex-sarah-ivo": "genast",
     "ej-verkstallt-beslut": "3m",
     "ej-aterupptaget-beslut": "3m",
+    "ordforande-rapport": "nästa sammanträde i nämnden",
 }
 RECURRING = {
     "overvagande": "6m",
