@@ -60,7 +60,12 @@ class App:
 
     @cached_property
     def rules(self) -> RulePack:
-        return load_rule_pack(local_dir=self.settings.rules_dir)
+        from bot.meeting_file import configured_meetings
+
+        pack = load_rule_pack(local_dir=self.settings.rules_dir)
+        return (
+            pack.with_meetings(configured_meetings(self.settings)) if pack.needs_meetings else pack
+        )
 
     @cached_property
     def engine(self) -> AsyncEngine:

@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = rules_commands.add_parser("check", help=_("validate a rule pack file"))
     check.add_argument("file", type=Path, metavar=_("FILE"))
 
+    namnd = commands.add_parser("namnd", aliases=["nämnd"], help=_("the nämnd: its meeting dates"))
+    namnd_commands = namnd.add_subparsers(dest="namnd_command", metavar=_("COMMAND"), required=True)
+    meetings = namnd_commands.add_parser(
+        "moten",
+        aliases=["möten"],
+        help=_("check and show a file of meeting dates (default: FRISTER_NAMND_MOTEN)"),
+    )
+    meetings.add_argument("file", type=Path, nargs="?", metavar=_("FILE"))
+
     commands.add_parser(
         "screen",
         help=_("screen text on standard input for personal identity numbers"),
@@ -104,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help=_("show the schema version"))
 
     report = commands.add_parser("report", help=_("egenkontroll: deadlines kept per enhet"))
-    report.add_argument("--month", required=True, metavar=_("YYYY-MM"))
+    report.add_argument("--month", metavar=_("YYYY-MM"), help=_("the month (egenkontroll)"))
+    report.add_argument(
+        "--ej-verkstallda",
+        action="store_true",
+        help=_("decisions not carried out within three months (34 kap. SoL), per quarter"),
+    )
+    report.add_argument("--quarter", metavar=_("YYYY-Qn"), help=_("the quarter, e.g. 2026-Q1"))
     report.add_argument("--enhet", metavar=_("ENHET"), help=_("one enhet (default: all)"))
     report.add_argument("--format", choices=("csv", "md", "png"), default="md")
     report.add_argument(
@@ -167,6 +182,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.calendar import MAX_YEAR, MIN_YEAR, swedish_calendar
     from bot.domain.rules import check_file, load_rule_pack
     from bot.formatting import long_date
+    from bot.meeting_file import configured_meetings
 
     if args.rules_command == "check":
         if not args.file.is_file():
@@ -202,6 +218,8 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     rule = pack.rule(args.rule)
+    if rule.until_next_meeting:
+        return _due_at_meeting(rule.with_meetings(configured_meetings(settings)), trigger, settings)
     if not rule.has_limit(trigger):
         print(NO_LIMIT)
         print(
@@ -230,6 +248,79 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             _("Moved from {day} ({reason}) under lag (1930:173).").format(
                 day=long_date(explained.calendar_day), reason=explained.shifted_because
             )
+        )
+    return EXIT_OK
+
+
+def _due_at_meeting(rule: Rule, trigger: date, settings: Settings) -> int:
+    """`rules due` for a rule whose last day is the nämnd's next meeting."""
+    from bot.domain.calendar import swedish_calendar
+    from bot.formatting import long_date
+
+    if not rule.has_limit(trigger):
+        print(NO_LIMIT)
+        print(
+            _(
+                "{name}: the last day is the nämnd's next meeting; none after {day} is known."
+            ).format(name=rule.name, day=trigger.isoformat())
+        )
+        if settings.namnd_moten is None:
+            warning = _(
+                "Warning: no meeting dates of the nämnd are set (FRISTER_NAMND_MOTEN): "
+                "decisions reported at the next meeting get no deadline."
+            )
+        else:
+            warning = _(
+                "Warning: {file} has no meeting after {day}: add the nämnd's coming meetings."
+            ).format(file=settings.namnd_moten, day=trigger.isoformat())
+        print(warning, file=sys.stderr)
+        return EXIT_OK
+    day = rule.last_day(trigger, swedish_calendar())
+    print(day.isoformat())
+    print(
+        _(
+            "{name}: last day {day}, the nämnd's first meeting after {trigger} ({reference})."
+        ).format(
+            name=rule.name,
+            day=long_date(day),
+            trigger=trigger.isoformat(),
+            reference=rule.reference(trigger, day),
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_namnd(args: argparse.Namespace, settings: Settings) -> int:
+    """`frister namnd moten [FILE]`: check the meeting dates and show them."""
+    from bot.clock import SystemClock, local_today
+    from bot.formatting import long_date
+    from bot.meeting_file import read_meeting_file
+
+    path = args.file or settings.namnd_moten
+    if path is None:
+        raise CliError(_("Name a file, or set FRISTER_NAMND_MOTEN."))
+    if not path.is_file():
+        raise CliError(_("No such file: {file}").format(file=path))
+    dates, errors = read_meeting_file(path)
+    for error in errors:
+        print(f"{path}:{error.line}: {error.message}", file=sys.stderr)
+    if errors:
+        return EXIT_PROBLEM
+    if not dates:
+        print(_("{file}: no meeting dates.").format(file=path), file=sys.stderr)
+        return EXIT_PROBLEM
+    for day in dates:
+        print(f"{day.isoformat()}  {long_date(day)}")
+    print(
+        _("{n} meeting dates, {first} – {last}.").format(
+            n=len(dates), first=dates[0].isoformat(), last=dates[-1].isoformat()
+        )
+    )
+    today = local_today(SystemClock(), settings.tz)
+    if dates[-1] <= today:
+        print(
+            _("Warning: no meeting after today: add the nämnd's coming meetings."),
+            file=sys.stderr,
         )
     return EXIT_OK
 
@@ -526,6 +617,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import local_today
     from bot.services.reports import build_report, month_start, to_csv, to_markdown, to_png, trend
 
+    if args.ej_verkstallda or args.quarter:
+        return _report_ej_verkstallda(args, settings)
+    if args.month is None:
+        raise CliError(_("Give --month YYYY-MM (or --ej-verkstallda --quarter YYYY-Qn)."))
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         raise CliError(_("Invalid month: {text} (write YYYY-MM).").format(text=args.month))
     month = month_start(args.month)
@@ -573,6 +668,57 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         output = to_csv(reports.values())
     else:
         output = "\n".join(to_markdown(report) for report in reports.values())
+    if args.output:
+        args.output.write_text(output, encoding="utf-8")
+        print(_("Wrote {file}").format(file=args.output))
+    else:
+        print(output, end="")
+    return EXIT_OK
+
+
+def _report_ej_verkstallda(args: argparse.Namespace, settings: Settings) -> int:
+    """`frister report --ej-verkstallda --quarter YYYY-Qn`: 34 kap. 1–3 §§ SoL."""
+    from bot.bootstrap import App
+    from bot.clock import local_today
+    from bot.services.ej_verkstallda import (
+        RULES,
+        build_quarter_report,
+        parse_quarter,
+        quarter_csv,
+        quarter_markdown,
+    )
+
+    if not args.ej_verkstallda:
+        raise CliError(_("--quarter goes with --ej-verkstallda."))
+    if args.month:
+        raise CliError(_("Give either --month or --quarter, not both."))
+    if args.quarter is None:
+        raise CliError(_("Give the quarter: --quarter YYYY-Qn, e.g. 2026-Q1."))
+    quarter = parse_quarter(args.quarter)
+    if quarter is None:
+        raise CliError(
+            _("Invalid quarter: {text} (write YYYY-Qn, e.g. 2026-Q1).").format(text=args.quarter)
+        )
+    if args.format == "png":
+        raise CliError(_("The report of ej verkställda beslut is csv or md."))
+    app = App(settings)
+
+    async def run():
+        try:
+            await app.prepare_database()
+            async with app.unit_of_work() as uow:
+                rows = [r for r in await uow.reports.report_rows(args.enhet) if r.rule_id in RULES]
+                cases = await uow.cases.cases_by_code({r.code for r in rows})
+                events = await uow.cases.events_of(case.id for case in cases.values())
+            return rows, {code: events.get(case.id, []) for code, case in cases.items()}
+        finally:
+            await app.close()
+
+    rows, events_by_code = asyncio.run(run())
+    report = build_quarter_report(
+        rows, events_by_code, quarter, local_today(app.clock, settings.tz)
+    )
+    output = quarter_csv(report) if args.format == "csv" else quarter_markdown(report)
     if args.output:
         args.output.write_text(output, encoding="utf-8")
         print(_("Wrote {file}").format(file=args.output))
@@ -655,6 +801,8 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "rules": cmd_rules,
+    "namnd": cmd_namnd,
+    "nämnd": cmd_namnd,
     "screen": cmd_screen,
     "pseudonym": cmd_pseudonym,
     "import": cmd_import,

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Stockholm", alias="FRISTER_TIMEZONE")
     locale: str = Field("sv_SE", alias="FRISTER_LOCALE")
     rules_dir: Path | None = Field(None, alias="FRISTER_RULES_DIR")
+    namnd_moten: Path | None = Field(None, alias="FRISTER_NAMND_MOTEN")
     send_time: str = Field("08:00", alias="FRISTER_SEND_TIME")
     send_until: str = Field("18:00", alias="FRISTER_SEND_UNTIL")
     tick_seconds: int = Field(60, alias="FRISTER_TICK_SECONDS", ge=5, le=3600)

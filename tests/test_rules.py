@@ -45,6 +45,9 @@ BUILTIN_LENGTHS = {
     "lex-sarah-rapport": "genast",
     "lex-sarah-utredning": "genast",
     "lex-sarah-ivo": "genast",
+    "ej-verkstallt-beslut": "3m",
+    "ej-aterupptaget-beslut": "3m",
+    "ordforande-rapport": "nästa sammanträde i nämnden",
 }
 RECURRING = {
     "overvagande": "6m",

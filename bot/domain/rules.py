@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import EllipsisType
@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.legal_dates import DayCount, LastDay, explain_last_day
+from bot.domain.meetings import next_meeting
 from bot.domain.periods import Offset, Period, parse_length
 from bot.domain.roles import ESCALATION_ROLES, DecisionLevel, Role
 from bot.i18n import _
@@ -31,6 +32,7 @@ from bot.i18n import _
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rules"
 RULE_ID = r"^[a-z][a-z0-9-]{1,49}$"
 EVENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+NEXT_MEETING = "next-meeting"  # length: the last day is the nämnd's next meeting date
 
 
 class RuleError(Exception):
@@ -118,14 +120,27 @@ class Rule:
     restart: bool = False  # a later trigger ends the running deadline and starts a new one
     quote: str = ""  # the paragraph's own words (verbatim)
     summary: str = ""  # a paraphrase of the paragraph, when no verbatim quote is kept
+    until_next_meeting: bool = False  # length = "next-meeting"
+    meetings: tuple[date, ...] = ()  # the nämnd's meeting dates (RulePack.with_meetings)
 
     @property
     def length_text(self) -> str:
+        if self.until_next_meeting:
+            return _("next meeting of the nämnd")
         return "genast" if self.length is None else str(self.length)
 
     def has_limit(self, trigger: date) -> bool:
-        """False when the law sets no time limit for a trigger on this day (`valid_from`)."""
-        return self.valid_from is None or trigger >= self.valid_from
+        """False when the law sets no time limit for a trigger on this day (`valid_from`),
+        or, for a rule counted to the next meeting, when no later meeting date is known."""
+        if self.valid_from is not None and trigger < self.valid_from:
+            return False
+        return not self.until_next_meeting or self.next_meeting(trigger) is not None
+
+    def next_meeting(self, after: date) -> date | None:
+        return next_meeting(self.meetings, after)
+
+    def with_meetings(self, meetings: tuple[date, ...]) -> Rule:
+        return replace(self, meetings=tuple(sorted(set(meetings))))
 
     def reference(self, trigger: date, last_day: date) -> str:
         """The legal reference governing the period from `trigger` to `last_day`."""
@@ -147,6 +162,11 @@ class Rule:
         length: Period | EllipsisType | None = ...,
     ) -> LastDay:
         """Calendar and legal last day for a trigger date (optionally another length)."""
+        if self.until_next_meeting and isinstance(length, EllipsisType):
+            meeting = self.next_meeting(trigger)
+            if meeting is None:
+                raise ValueError(f"rule {self.id}: no meeting date after {trigger}")
+            return LastDay(meeting, meeting, None)  # a meeting day is never moved
         used = self.length if isinstance(length, EllipsisType) else length
         return explain_last_day(trigger, used, self.day_count, calendar)
 
@@ -175,6 +195,18 @@ class RulePack:
 
     def event_name(self, event: str) -> str:
         return self.events.get(event, event)
+
+    @property
+    def needs_meetings(self) -> bool:
+        return any(rule.until_next_meeting for rule in self.rules.values())
+
+    def with_meetings(self, meetings: tuple[date, ...]) -> RulePack:
+        """The pack with the nämnd's meeting dates given to the rules counted to them."""
+        rules = {
+            rule_id: rule.with_meetings(meetings) if rule.until_next_meeting else rule
+            for rule_id, rule in self.rules.items()
+        }
+        return replace(self, rules=rules)
 
 
 # ---- TOML schema ---------------------------------------------------------------------------
@@ -256,6 +288,8 @@ class _RuleIn(_Model):
     @field_validator("length")
     @classmethod
     def _check_length(cls, value: str) -> str:
+        if value == NEXT_MEETING:
+            return value
         try:
             parse_length(value)
         except ValueError:
@@ -412,7 +446,8 @@ def _build_rule(raw: _RuleIn, changed: date | None, source: str) -> Rule:
         id=raw.id,
         name=raw.name,
         triggers=triggers,
-        length=parse_length(raw.length),
+        length=None if raw.length == NEXT_MEETING else parse_length(raw.length),
+        until_next_meeting=raw.length == NEXT_MEETING,
         day_count=raw.day_count,
         closes_on=tuple(raw.closes_on),
         cancelled_on=tuple(raw.cancelled_on),
@@ -467,7 +502,11 @@ def _cross_check(
                 if event not in events:
                     message = _("{key}: unknown event {event}").format(key=key, event=event)
                     errors.append(RuleError(message, path, _locate(text, ("rule", index, key))))
-        if parse_length(rule.length) is None and rule.recurs:
+        if rule.length == NEXT_MEETING:
+            if rule.recurs:
+                message = _("recurs cannot be combined with length = next-meeting")
+                errors.append(RuleError(message, path, _locate(text, ("rule", index, "recurs"))))
+        elif parse_length(rule.length) is None and rule.recurs:
             message = _("recurs cannot be combined with length = genast")
             errors.append(RuleError(message, path, _locate(text, ("rule", index, "recurs"))))
         if rule.quote.strip() and rule.summary.strip():

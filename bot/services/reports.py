@@ -29,11 +29,21 @@ GROUPS = {
     "forhandsbedomning": ("forhandsbedomning",),
     "utredning": ("utredning",),
     "overvagande": ("overvagande", "lvu-overvagande", "lvu-provning", "lvu-umgange"),
+    # LVU 7 §, 28 § and 31 e §: a decision to the förvaltningsrätt within one week.
+    "lvu_understallning": (
+        "lvu-understallning",
+        "lvu-tillfalligt-flyttningsforbud",
+        "lvu-tillfalligt-utreseforbud",
+    ),
+    # LVU 8 § and 31 f § (four weeks), 29 § (two weeks): the application to the court.
+    "lvu_ansokan": ("lvu-ansokan", "lvu-utreseforbud-ansokan", "lvu-flyttningsforbud-ansokan"),
 }
 GROUP_NAMES = {
     "forhandsbedomning": N_("Förhandsbedömningar within 14 days"),
     "utredning": N_("Utredningar within 4 months"),
     "overvagande": N_("Överväganden on time"),
+    "lvu_understallning": N_("LVU underställningar within one week"),
+    "lvu_ansokan": N_("LVU applications to the court on time"),
 }
 
 
