@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.service import ChatService
 from bot.ports.conversation import Answer, Caller
+from handlers.slack.fallback import failed
 from handlers.slack.replay import Replays
 from handlers.slack.reply import show
 
@@ -41,15 +42,20 @@ class Adapter:
         pressed: bool = False,
         question: bool = False,
     ) -> None:
-        """Unless this delivery is a replay, ask the chat service and show its answer."""
-        if await self.replays.seen(request, body, question=question):
-            return
-        await show(
-            await ask(who),
-            chat=self.chat,
-            client=client,
-            user_id=who.user_id,
-            respond=respond,
-            trigger_id=trigger_id,
-            pressed=pressed,
-        )
+        """Unless this delivery is a replay, ask the chat service and show its answer. A
+        failure is answered here, not raised: after the acknowledgement Bolt's own error path
+        can reset it and answer Slack 404 (the person would see Slack's error too)."""
+        try:
+            if await self.replays.seen(request, body, question=question):
+                return
+            await show(
+                await ask(who),
+                chat=self.chat,
+                client=client,
+                user_id=who.user_id,
+                respond=respond,
+                trigger_id=trigger_id,
+                pressed=pressed,
+            )
+        except Exception as error:
+            await failed(error, body, None, respond, client)
