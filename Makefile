@@ -31,9 +31,9 @@ serve: $(BIN)/frister
 
 # Re-extract user-facing strings and merge them into the catalogs (then translate the new ones).
 catalog: $(BIN)/frister
-	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
+	$(BIN)/pybabel extract --no-location --no-wrap --sort-output -k _ -k N_ -k ngettext:1,2 \
 		-o bot/locale/frister.pot bot handlers storage
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i bot/locale/frister.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i bot/locale/frister.pot \
 		-d bot/locale -D frister
 
 # Benchmarks (benchmarks/README.md): each prints its figures; `make bench` runs them all
