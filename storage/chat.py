@@ -65,6 +65,14 @@ class SqlChatStore:
         ).first()
         return _staff(row[0], row[1]) if row else None
 
+    async def link_by_email(self, email: str, chat_user_id: str) -> bool:
+        result = await self.session.execute(
+            update(Person)
+            .where(func.lower(Person.email) == email.strip().lower(), Person.chat_user_id.is_(None))
+            .values(chat_user_id=chat_user_id)
+        )
+        return bool(result.rowcount)
+
     async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffMember]:
         result: dict[int, StaffMember] = {}
         for batch in _chunks(set(ids)):

@@ -496,3 +496,45 @@ async def test_tick_command_sends_the_reminder_card(engine, teams, database_url)
     assert button(reminder.card, "frist_klar") is not None
     sent = len(teams.standin.sent_in(ANNA_CHAT))
     assert f"Skickade {sent}, försöker igen 0, misslyckade 0." in out.decode()
+
+
+# ---- someone the register knows only by e-mail ------------------------------------------------
+
+
+async def test_first_contact_links_a_person_known_by_email(engine, teams):
+    """The case import named the handläggare by e-mail; the first time they write in Teams,
+    Frister reads their e-mail from the connector and links it to their Entra id: from then on
+    they are known, and their reminders reach them in Teams."""
+    bea, bea_chat, email = (
+        "6b7c8d9e-0000-4000-8000-00000000b001",
+        "a:1on1-bea",
+        "bea@kommun.example",
+    )
+    await staff(engine)
+    await import_rows(
+        teams.app, ("IFO 2026-77", ENHET, email, "anmalan_inkom", teams.app.clock.now().date())
+    )
+    teams.standin.add_user(bea, "Bea Berg", email)
+    teams.standin.add_conversation(bea_chat, (bea,), personal=True)
+    assert not await teams.app.chat().knows(bea)
+
+    status, _body = await teams.post(teams.party.message(bea, bea_chat, "mina"))
+    assert status in (200, 202)
+
+    assert await teams.app.chat().knows(bea)
+    answer = teams.standin.sent_in(bea_chat)[-1]
+    assert "personalregister" not in (answer.text or "")  # answered as a known person
+    result = await teams.tick()
+    assert result.sent >= 1, result  # (the channels are not installed here: their posts fail)
+    assert reminders(teams.standin, bea_chat), "the reminder reaches the linked person"
+
+
+async def test_an_unknown_email_links_nobody(engine, teams):
+    stranger, chat = "6b7c8d9e-0000-4000-8000-00000000e001", "a:1on1-stranger"
+    await staff(engine)
+    teams.standin.add_user(stranger, "Okänd", "okand@annan.example")
+    teams.standin.add_conversation(chat, (stranger,), personal=True)
+    status, _body = await teams.post(teams.party.message(stranger, chat, "mina"))
+    assert status in (200, 202)
+    assert not await teams.app.chat().knows(stranger)
+    assert "personalregister" in (teams.standin.sent_in(chat)[-1].text or "")

@@ -63,6 +63,25 @@ class ChatService:
         async with ctx.unit_of_work() as uow:
             return await uow.chat.first_time(key, ctx.clock.now(), self.limits.replay_memory)
 
+    async def knows(self, user_id: str) -> bool:
+        """Whether `user_id` is in the staff register."""
+        async with self.context.unit_of_work(readonly=True) as uow:
+            return await uow.chat.staff_by_chat_id(user_id) is not None
+
+    async def introduce(self, user_id: str, email: str) -> bool:
+        """A person the register knows only by e-mail (a case import named them so) writes
+        for the first time: their chat id is linked to that e-mail. Audited; True if linked."""
+        ctx = self.context
+        async with ctx.unit_of_work() as uow:
+            if await uow.chat.staff_by_chat_id(user_id) is not None:
+                return False
+            if not await uow.chat.link_by_email(email, user_id):
+                return False
+            await uow.audit.append(
+                "system", "chatt_id_kopplad", None, {"chatt_id": user_id}, ctx.clock.now()
+            )
+            return True
+
     def is_question(self, text: str) -> bool:
         """True when `/frister TEXT` only reads (no replay record needs to be written)."""
         return is_question(text)

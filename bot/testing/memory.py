@@ -646,6 +646,14 @@ class MemoryChatStore:
         person = self.data.person_by_chat_id(chat_user_id)
         return self._named(person) if person else None
 
+    async def link_by_email(self, email: str, chat_user_id: str) -> bool:
+        wanted = email.strip().lower()
+        for person_id, person in self.data.staff.items():
+            if person.chat_user_id is None and (person.email or "").lower() == wanted:
+                self.data.staff[person_id] = replace(person, chat_user_id=chat_user_id)
+                return True
+        return False
+
     async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffMember]:
         return {i: self._named(self.data.staff[i]) for i in set(ids) if i in self.data.staff}
 

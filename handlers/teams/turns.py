@@ -72,6 +72,7 @@ class Turns:
                 return
             for address in activities.addresses(raw, self.clock.now()):
                 await self.book.remember(address)
+            await self.introduce(context, raw)
             kind = raw.get("type")
             if kind == "message":
                 await self.message(context, raw)
@@ -136,6 +137,24 @@ class Turns:
     async def refresh(self, context: TurnContext, users: tuple[str, ...]) -> None:
         if self.homes is not None and users:
             await self.homes.refresh(context, users)
+
+    async def introduce(self, context: TurnContext, raw: Json) -> None:
+        """Someone the staff register knows only by e-mail: linked to their Entra id the first
+        time they write, from the e-mail Teams gives for the member."""
+        caller = activities.caller(raw)
+        connector = context.services.get(ConnectorClientBase)
+        if caller is None or connector is None or await self.chat.knows(caller.user_id):
+            return
+        try:
+            account = await connector.conversations.get_conversation_member(
+                activities.conversation_id(raw), str((raw.get("from") or {}).get("id"))
+            )
+        except Exception as error:
+            log.info("the member's e-mail could not be read: %s", type(error).__name__)
+            return
+        email = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+        if email and await self.chat.introduce(caller.user_id, str(email)):
+            log.info("a person known by e-mail was linked to their Teams id")
 
     async def people(self, context: TurnContext, raw: Json) -> dict[str, str]:
         """Entra object ids of mentioned people whose mention does not carry one."""
