@@ -245,8 +245,11 @@ def teams_messenger(app: App):
         from microsoft_agents.authentication.msal import MsalAuth
 
         token = sdk_token_provider(MsalAuth(auth_configuration(settings)))
+    from handlers.teams.names import address_names
+
     return TeamsMessenger(
         app.address_book(),
+        names=address_names(app.address_book()),
         bot_id=f"28:{settings.teams_app_id or 'frister'}",
         token=token,
         clock=app.clock,

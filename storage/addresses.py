@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ports.addresses import Address
 from storage.database import transaction
 from storage.models import ChatAddress
+
+REPLACED = ("conversation_id", "service_url", "tenant_id", "updated_at")
 
 
 class SqlAddressBook:
@@ -26,6 +28,7 @@ class SqlAddressBook:
             "service_url": address.service_url,
             "tenant_id": address.tenant_id,
             "updated_at": address.updated_at,
+            "name": address.name,
         }
         async with transaction(self.factory) as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
@@ -34,8 +37,17 @@ class SqlAddressBook:
                 statement.on_conflict_do_update(
                     index_elements=["platform", "key"],
                     set_={
-                        name: statement.excluded[name]
-                        for name in ("conversation_id", "service_url", "tenant_id", "updated_at")
+                        **{
+                            name: statement.excluded[name]
+                            for name in (
+                                "conversation_id",
+                                "service_url",
+                                "tenant_id",
+                                "updated_at",
+                            )
+                        },
+                        # a sighting without a name keeps the name seen before
+                        "name": func.coalesce(statement.excluded["name"], ChatAddress.name),
                     },
                 )
             )
@@ -58,4 +70,5 @@ class SqlAddressBook:
             service_url=row.service_url,
             tenant_id=row.tenant_id,
             updated_at=row.updated_at,
+            name=row.name,
         )

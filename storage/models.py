@@ -203,3 +203,4 @@ class ChatAddress(SQLModel, table=True):
     service_url: str = Field(max_length=400)
     tenant_id: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    name: str | None = Field(default=None, max_length=200)

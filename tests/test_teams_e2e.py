@@ -7,6 +7,7 @@ and outbox delivery through TeamsMessenger, on an injected clock (nothing sleeps
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -115,7 +116,9 @@ async def teams(settings, engine, clock):
             standin.add_conversation(chat, (user,), personal=True)  # Teams makes it on install
         standin.add_conversation(ESCALATION, (ANNA, CHEF))
         standin.add_conversation(TEAM_CHANNEL, (ANNA, CHEF))
-        party = TeamsParty(standin.url, TENANT, BOT_ID)
+        party = TeamsParty(
+            standin.url, TENANT, BOT_ID, names={ANNA: "Anna Andersson", CHEF: "Dan Chef"}
+        )
         try:
             yield Teams(app, standin, party, key, url, messenger, [])
         finally:
@@ -538,3 +541,21 @@ async def test_an_unknown_email_links_nobody(engine, teams):
     assert status in (200, 202)
     assert not await teams.app.chat().knows(stranger)
     assert "personalregister" in (teams.standin.sent_in(chat)[-1].text or "")
+
+
+# ---- people by name ---------------------------------------------------------------------------
+
+
+async def test_people_are_named_in_cards(engine, teams):
+    """Teams cards name the handläggare as Teams showed them, never by an id."""
+    await staff(engine)
+    await install(teams, (ANNA, ANNA_CHAT))
+    await import_rows(
+        teams.app, ("IFO 2026-5", ENHET, ANNA, "anmalan_inkom", teams.app.clock.now().date())
+    )
+    [case] = await rows(engine, Arende)
+    status, _body = await teams.post(teams.party.message(ANNA, ANNA_CHAT, f"ärende {case.code}"))
+    assert status in (200, 202)
+    shown = json.dumps(teams.standin.sent_in(ANNA_CHAT)[-1].card, ensure_ascii=False)
+    assert "Anna Andersson" in shown
+    assert ANNA not in shown

@@ -17,6 +17,7 @@ class Address:
     service_url: str
     tenant_id: str | None
     updated_at: datetime
+    name: str | None = None  # the display name the platform showed (people are named, not ids)
 
 
 class AddressBook(Protocol):

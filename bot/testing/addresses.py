@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.ports.addresses import Address
 
 
@@ -12,6 +14,9 @@ class MemoryAddressBook:
             self._addresses[(address.platform, address.key)] = address
 
     async def remember(self, address: Address) -> None:
+        known = self._addresses.get((address.platform, address.key))
+        if address.name is None and known is not None:
+            address = replace(address, name=known.name)  # as SQL: a nameless sighting keeps it
         self._addresses[(address.platform, address.key)] = address
 
     async def lookup(self, platform: str, key: str) -> Address | None:

@@ -6,7 +6,7 @@ task/submit). Every activity gets a fresh id unless one is given (a redelivery k
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -20,6 +20,7 @@ class TeamsParty:
     tenant_id: str
     bot_id: str  # "28:<app id>"
     bot_name: str = "Frister"
+    names: dict[str, str] = field(default_factory=dict)  # display names Teams shows
 
     def _base(self, kind: str, user: str, conversation: JsonDict, **extra: Any) -> JsonDict:
         activity: JsonDict = {
@@ -27,7 +28,7 @@ class TeamsParty:
             "id": extra.pop("activity_id", None) or uuid.uuid4().hex,
             "channelId": "msteams",
             "serviceUrl": self.service_url,
-            "from": {"id": f"29:{user}", "aadObjectId": user, "name": user},
+            "from": {"id": f"29:{user}", "aadObjectId": user, "name": self.names.get(user, user)},
             "recipient": {"id": self.bot_id, "name": self.bot_name},
             "conversation": {**conversation, "tenantId": self.tenant_id},
             "channelData": {"tenant": {"id": self.tenant_id}},

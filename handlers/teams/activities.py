@@ -120,14 +120,18 @@ def addresses(activity: Json, now: datetime) -> list[Address]:
         return []
     found: list[Address] = []
 
-    def add(key: str | None) -> None:
+    def add(key: str | None, name: Any) -> None:
         if key:
+            shown = str(name).strip()[:200] if isinstance(name, str) and name.strip() else None
             found.append(
-                Address(PLATFORM, key, conversation, str(service_url), tenant(activity), now)
+                Address(PLATFORM, key, conversation, str(service_url), tenant(activity), now, shown)
             )
 
     if is_personal(activity):
-        add(person(activity))
+        add(person(activity), _get(activity, "from", "name"))
     elif _get(activity, "conversation", "conversationType") == "channel":
-        add(_get(activity, "channelData", "channel", "id") or conversation)
+        add(
+            _get(activity, "channelData", "channel", "id") or conversation,
+            _get(activity, "channelData", "channel", "name"),
+        )
     return found

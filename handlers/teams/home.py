@@ -17,6 +17,7 @@ from bot.i18n import _
 from bot.ports.addresses import AddressBook
 from bot.ports.unit_of_work import UnitOfWork
 from handlers.teams import activities, cards
+from handlers.teams.names import address_names, names_in
 
 log = logging.getLogger("frister.teams")
 
@@ -40,7 +41,11 @@ class HomeCards:
 
     async def card(self, user_id: str) -> Activity:
         sections = await self.chat.home(user_id)
-        return Activity.model_validate(cards.home_activity(_("My deadlines"), sections))
+        lookup = address_names(self.book)
+        names: dict[str, str] = {}
+        for section in sections:
+            names.update(await names_in(section, lookup))
+        return Activity.model_validate(cards.home_activity(_("My deadlines"), sections, names))
 
     async def show(self, context: TurnContext, user_id: str) -> None:
         """A new home card in this 1:1 conversation; it is the one refreshed from now on."""

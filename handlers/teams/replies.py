@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.i18n import _
 from bot.ports.addresses import Address, AddressBook
 from bot.ports.conversation import Answer, Caller
 from handlers.teams import activities, cards
+from handlers.teams.names import address_names, names_in
 
 log = logging.getLogger("frister.teams")
 
@@ -43,8 +45,8 @@ def card_activity(card: Json, summary: str = "") -> Activity:
     return Activity.model_validate(data)
 
 
-def message_activity(message: Message) -> Activity:
-    return card_activity(cards.render_message(message), " ".join(message.text.split()))
+def message_activity(message: Message, names: Mapping[str, str] | None = None) -> Activity:
+    return card_activity(cards.render_message(message, names), " ".join(message.text.split()))
 
 
 def text_activity(text: str) -> Activity:
@@ -95,7 +97,10 @@ class Replies:
     async def show(
         self, answer: Answer, caller: Caller, opener: Json, skip: Message | None = None
     ) -> None:
-        outgoing = [message_activity(m) for m in answer.messages if m is not skip]
+        lookup = address_names(self.book)
+        outgoing = [
+            message_activity(m, await names_in(m, lookup)) for m in answer.messages if m is not skip
+        ]
         if answer.form is not None:
             outgoing.append(offer(answer.form, opener))
         if not outgoing:

@@ -1,0 +1,27 @@
+"""address names: the display name Teams showed for a person or channel, so that Frister names
+people in its cards instead of writing ids
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("chat_address") as batch:
+        batch.add_column(sa.Column("name", sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("chat_address") as batch:
+        batch.drop_column("name")
