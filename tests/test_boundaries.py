@@ -128,7 +128,7 @@ def test_a_violation_is_found() -> None:
 
 def test_the_wiring_may_import_adapters() -> None:
     core = RULES[0]
-    assert not core.covers("bot/bootstrap.py") and not core.covers("bot/testing/memory.py")
+    assert not core.covers("bot/bootstrap.py") and not core.covers("bot/testing/memory/")
     assert core.covers("bot/services/delivery.py") and core.covers("bot/chat/service.py")
 
 

@@ -1,4 +1,4 @@
-"""Fast service tests: the real use cases on the in-memory ports (bot/testing/memory.py)."""
+"""Fast service tests: the real use cases on the in-memory ports (bot/testing/memory/)."""
 
 from __future__ import annotations
 
