@@ -18,12 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 WIRING = {
     "bot/bootstrap.py",
     "bot/runtime.py",
-    "bot/cli.py",
     "bot/demo.py",
     "bot/demo_chat.py",
     "bot/demo_teams.py",
 }
-WIRING_DIRS = ("bot/testing/",)
+WIRING_DIRS = ("bot/testing/", "bot/cli/")
 ADAPTERS = (
     "slack_bolt",
     "slack_sdk",

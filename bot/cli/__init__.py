@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot import i18n
+from bot.cli.errors import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, CliError
+from bot.cli.reports import cmd_report
+from bot.cli.rules import cmd_namnd, cmd_rules
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import N_, _
-
-if TYPE_CHECKING:
-    from bot.domain.rules import Rule, RulePack
-
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-NO_LIMIT = "ingen frist"  # `rules due`: the first line when the law sets no time limit (contract)
 
 # argparse's own strings, translated through our catalog (argparse looks them up via gettext).
 ARGPARSE_STRINGS = (
@@ -35,14 +29,6 @@ ARGPARSE_STRINGS = (
     N_("argument %(argument_name)s: %(message)s"),
     N_("expected one argument"),
 )
-
-
-class CliError(Exception):
-    """Print one line to stderr and exit with `code`."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _translate_argparse() -> None:
@@ -169,189 +155,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---- commands ------------------------------------------------------------------------------
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CliError(_("Invalid date: {text} (write YYYY-MM-DD).").format(text=text)) from None
-
-
-def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain.calendar import MAX_YEAR, MIN_YEAR, swedish_calendar
-    from bot.domain.rules import check_file, load_rule_pack
-    from bot.formatting import long_date
-    from bot.meeting_file import configured_meetings
-
-    if args.rules_command == "check":
-        if not args.file.is_file():
-            raise CliError(_("No such file: {file}").format(file=args.file))
-        errors = check_file(args.file)
-        for error in errors:
-            print(error, file=sys.stderr)
-        if errors:
-            return EXIT_PROBLEM
-        print(_("{file}: OK").format(file=args.file))
-        return EXIT_OK
-
-    pack = load_rule_pack(local_dir=settings.rules_dir)
-    if args.rules_command == "list":
-        for rule in pack.rules.values():
-            print(f"{rule.id:<24} {rule.name} — {rule.length_text} — {rule.legal.new}")
-            if rule.legal.old:
-                print(" " * 25 + _("previously {reference}").format(reference=rule.legal.old))
-        return EXIT_OK
-
-    if args.rule not in pack.rules:
-        close = difflib.get_close_matches(args.rule, pack.rules, n=1)
-        hint = " " + _("Did you mean {rule}?").format(rule=close[0]) if close else ""
-        raise CliError(_("Unknown rule: {rule}.").format(rule=args.rule) + hint)
-    if args.rules_command == "show":
-        print("\n".join(_rule_lines(pack, pack.rule(args.rule))))
-        return EXIT_OK
-    trigger = _parse_date(args.date)
-    if not MIN_YEAR <= trigger.year <= MAX_YEAR - 10:
-        raise CliError(
-            _("The date must lie between {first} and {last}.").format(
-                first=MIN_YEAR, last=MAX_YEAR - 10
-            )
-        )
-    rule = pack.rule(args.rule)
-    if rule.until_next_meeting:
-        return _due_at_meeting(rule.with_meetings(configured_meetings(settings)), trigger, settings)
-    if not rule.has_limit(trigger):
-        print(NO_LIMIT)
-        print(
-            _(
-                "{name}: the law sets no time limit for a trigger before {day} ({reference})."
-            ).format(
-                name=rule.name,
-                day=(rule.valid_from or trigger).isoformat(),
-                reference=rule.legal.new,
-            )
-        )
-        return EXIT_OK
-    explained = rule.explain(trigger, swedish_calendar())
-    print(explained.legal_day.isoformat())
-    print(
-        _("{name}: last day {day} ({length} from {trigger}, {reference}).").format(
-            name=rule.name,
-            day=long_date(explained.legal_day),
-            length=rule.length_text,
-            trigger=trigger.isoformat(),
-            reference=rule.reference(trigger, explained.legal_day),
-        )
-    )
-    if explained.shifted_because:
-        print(
-            _("Moved from {day} ({reason}) under lag (1930:173).").format(
-                day=long_date(explained.calendar_day), reason=explained.shifted_because
-            )
-        )
-    return EXIT_OK
-
-
-def _due_at_meeting(rule: Rule, trigger: date, settings: Settings) -> int:
-    """`rules due` for a rule whose last day is the nämnd's next meeting."""
-    from bot.domain.calendar import swedish_calendar
-    from bot.formatting import long_date
-
-    if not rule.has_limit(trigger):
-        print(NO_LIMIT)
-        print(
-            _(
-                "{name}: the last day is the nämnd's next meeting; none after {day} is known."
-            ).format(name=rule.name, day=trigger.isoformat())
-        )
-        if settings.namnd_moten is None:
-            warning = _(
-                "Warning: no meeting dates of the nämnd are set (FRISTER_NAMND_MOTEN): "
-                "decisions reported at the next meeting get no deadline."
-            )
-        else:
-            warning = _(
-                "Warning: {file} has no meeting after {day}: add the nämnd's coming meetings."
-            ).format(file=settings.namnd_moten, day=trigger.isoformat())
-        print(warning, file=sys.stderr)
-        return EXIT_OK
-    day = rule.last_day(trigger, swedish_calendar())
-    print(day.isoformat())
-    print(
-        _(
-            "{name}: last day {day}, the nämnd's first meeting after {trigger} ({reference})."
-        ).format(
-            name=rule.name,
-            day=long_date(day),
-            trigger=trigger.isoformat(),
-            reference=rule.reference(trigger, day),
-        )
-    )
-    return EXIT_OK
-
-
-def cmd_namnd(args: argparse.Namespace, settings: Settings) -> int:
-    """`frister namnd moten [FILE]`: check the meeting dates and show them."""
-    from bot.clock import SystemClock, local_today
-    from bot.formatting import long_date
-    from bot.meeting_file import read_meeting_file
-
-    path = args.file or settings.namnd_moten
-    if path is None:
-        raise CliError(_("Name a file, or set FRISTER_NAMND_MOTEN."))
-    if not path.is_file():
-        raise CliError(_("No such file: {file}").format(file=path))
-    dates, errors = read_meeting_file(path)
-    for error in errors:
-        print(f"{path}:{error.line}: {error.message}", file=sys.stderr)
-    if errors:
-        return EXIT_PROBLEM
-    if not dates:
-        print(_("{file}: no meeting dates.").format(file=path), file=sys.stderr)
-        return EXIT_PROBLEM
-    for day in dates:
-        print(f"{day.isoformat()}  {long_date(day)}")
-    print(
-        _("{n} meeting dates, {first} – {last}.").format(
-            n=len(dates), first=dates[0].isoformat(), last=dates[-1].isoformat()
-        )
-    )
-    today = local_today(SystemClock(), settings.tz)
-    if dates[-1] <= today:
-        print(
-            _("Warning: no meeting after today: add the nämnd's coming meetings."),
-            file=sys.stderr,
-        )
-    return EXIT_OK
-
-
-def _rule_lines(pack: RulePack, rule: Rule) -> list[str]:
-    """`frister rules show`: what a handläggare needs to check a rule against its source."""
-
-    def events(names: tuple[str, ...]) -> str:
-        return "; ".join(pack.event_name(name) for name in names)
-
-    length = rule.length_text + (
-        ", " + _("then every {period}").format(period=rule.recurs) if rule.recurs else ""
-    )
-    lines = [
-        f"{rule.id} — {rule.name}",
-        _("Reference: {reference}").format(reference=rule.legal.new),
-    ]
-    if rule.legal.old:
-        lines.append(_("previously {reference}").format(reference=rule.legal.old))
-    lines.append(_("Time: {length}").format(length=length))
-    if rule.valid_from:
-        lines.append(_("No time limit for triggers before {day}.").format(day=rule.valid_from))
-    lines.append(_("Started by: {events}").format(events=events(rule.triggers)))
-    if rule.counted_from:
-        lines.append(_("Counted from: {events}").format(events=events(rule.counted_from)))
-    lines.append(_("Done by: {events}").format(events=events(rule.closes_on)))
-    if rule.cancelled_on:
-        lines.append(_("Cancelled by: {events}").format(events=events(rule.cancelled_on)))
-    if rule.source_text:
-        lines.append(rule.source_text)
-    return lines
 
 
 def cmd_screen(_args: argparse.Namespace, _settings: Settings) -> int:
@@ -610,123 +413,6 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if health.ok else EXIT_PROBLEM
 
 
-def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    import re
-
-    from bot.bootstrap import App
-    from bot.clock import local_today
-    from bot.services.reports import build_report, month_start, to_csv, to_markdown, to_png, trend
-
-    if args.ej_verkstallda or args.quarter:
-        return _report_ej_verkstallda(args, settings)
-    if args.month is None:
-        raise CliError(_("Give --month YYYY-MM (or --ej-verkstallda --quarter YYYY-Qn)."))
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
-        raise CliError(_("Invalid month: {text} (write YYYY-MM).").format(text=args.month))
-    month = month_start(args.month)
-    app = App(settings)
-
-    async def run():
-        try:
-            await app.prepare_database()
-            async with app.unit_of_work() as uow:
-                names = [args.enhet] if args.enhet else await uow.reports.unit_names()
-                data = {
-                    name: (
-                        await uow.reports.report_rows(name),
-                        await uow.reports.investigation_events(name),
-                    )
-                    for name in names
-                }
-            return data
-        finally:
-            await app.close()
-
-    data = asyncio.run(run())
-    if args.enhet and not data[args.enhet][0]:
-        raise CliError(_("No deadlines found for the enhet {enhet}.").format(enhet=args.enhet))
-    today = local_today(app.clock, settings.tz)
-    reports = {
-        name: build_report(name, rows, month, today, events)
-        for name, (rows, events) in data.items()
-    }
-    if args.format == "png":
-        written = []
-        for name, (rows, _events) in data.items():
-            slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            path = (
-                args.output
-                if args.output and len(data) == 1
-                else Path(f"frister-rapport-{args.month}-{slug}.png")
-            )
-            to_png(trend(name, rows, month, today), path)
-            written.append(str(path))
-        for path in written:
-            print(_("Wrote {file}").format(file=path))
-        return EXIT_OK
-    if args.format == "csv":
-        output = to_csv(reports.values())
-    else:
-        output = "\n".join(to_markdown(report) for report in reports.values())
-    if args.output:
-        args.output.write_text(output, encoding="utf-8")
-        print(_("Wrote {file}").format(file=args.output))
-    else:
-        print(output, end="")
-    return EXIT_OK
-
-
-def _report_ej_verkstallda(args: argparse.Namespace, settings: Settings) -> int:
-    """`frister report --ej-verkstallda --quarter YYYY-Qn`: 34 kap. 1–3 §§ SoL."""
-    from bot.bootstrap import App
-    from bot.clock import local_today
-    from bot.services.ej_verkstallda import (
-        RULES,
-        build_quarter_report,
-        parse_quarter,
-        quarter_csv,
-        quarter_markdown,
-    )
-
-    if not args.ej_verkstallda:
-        raise CliError(_("--quarter goes with --ej-verkstallda."))
-    if args.month:
-        raise CliError(_("Give either --month or --quarter, not both."))
-    if args.quarter is None:
-        raise CliError(_("Give the quarter: --quarter YYYY-Qn, e.g. 2026-Q1."))
-    quarter = parse_quarter(args.quarter)
-    if quarter is None:
-        raise CliError(
-            _("Invalid quarter: {text} (write YYYY-Qn, e.g. 2026-Q1).").format(text=args.quarter)
-        )
-    if args.format == "png":
-        raise CliError(_("The report of ej verkställda beslut is csv or md."))
-    app = App(settings)
-
-    async def run():
-        try:
-            await app.prepare_database()
-            async with app.unit_of_work() as uow:
-                rows = [r for r in await uow.reports.report_rows(args.enhet) if r.rule_id in RULES]
-                cases = await uow.cases.cases_by_code({r.code for r in rows})
-                events = await uow.cases.events_of(case.id for case in cases.values())
-            return rows, {code: events.get(case.id, []) for code, case in cases.items()}
-        finally:
-            await app.close()
-
-    rows, events_by_code = asyncio.run(run())
-    report = build_quarter_report(
-        rows, events_by_code, quarter, local_today(app.clock, settings.tz)
-    )
-    output = quarter_csv(report) if args.format == "csv" else quarter_markdown(report)
-    if args.output:
-        args.output.write_text(output, encoding="utf-8")
-        print(_("Wrote {file}").format(file=args.output))
-    else:
-        print(output, end="")
-    return EXIT_OK
-
-
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bootstrap import App
     from bot.domain.audit import verify
@@ -839,7 +525,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
