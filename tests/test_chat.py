@@ -27,8 +27,9 @@ from bot.domain import commands as cmd
 from bot.domain import markup
 from bot.ports.conversation import Caller
 from bot.runtime import Runtime
+from bot.testing.blockkit import block_errors
 from bot.testing.slack_requests import SlackSender
-from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
+from bot.testing.slack_standin import Fault, SlackStandIn
 from handlers.slack.app import build
 from handlers.slack.limits import SLACK_LIMITS
 from handlers.slack.messenger import SlackMessenger, make_client

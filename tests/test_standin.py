@@ -15,7 +15,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.testing.slack_standin import Fault, SlackStandIn, block_errors
+from bot.testing.blockkit import block_errors
+from bot.testing.slack_standin import Fault, SlackStandIn
 
 TOKEN = "xoxb-test"
 
