@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.screening import Finding, FindingKind, contains_identifier, find_identifiers
-from bot.testing.identifiers import personnummer, with_wrong_check_digit
+from bot.testing.identifiers import grouped, personnummer, with_wrong_check_digit
 
 PNR = FindingKind.PERSONNUMMER
 SAM = FindingKind.SAMORDNINGSNUMMER
@@ -122,6 +122,88 @@ def test_contains_identifier():
     assert contains_identifier("hej 121212-1212")
     assert not contains_identifier("hej 121212-1213")
     assert not contains_identifier("")
+
+
+# --- spaced and dashed groupings --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1912 12 12 - 1212",
+        "121212 - 1212",
+        "19121212 - 1212",
+        "121212-12 12",
+        "12 12 12-1212",
+        "1912-12-12-1212",
+        "1912-12-12 - 12 12",
+        "121212  1212",
+        "121212 +1212",
+        "19 121212-12-12",
+    ],
+)
+def test_grouped_personnummer(number):
+    only(f"Klienten {number} bor", number.removeprefix("19 "))
+
+
+def test_grouped_helper_and_samordningsnummer():
+    number = grouped(make("701063", "239", century="19"))
+    assert number == "1970 10 63 - 2391"
+    only(f"enhet {number}", number, SAM)
+    spaced_tail = grouped(make("811228", "987"), date_sep="", sep="-", tail_sep=" ")
+    assert spaced_tail == "811228-98 74"
+    only(f"({spaced_tail})", spaced_tail)
+
+
+def test_grouped_wrong_check_digit_needs_cue_when_ten_digits():
+    number = grouped(bad(make("121212")))
+    assert spans(f"x {number}") == []
+    only(f"pnr {number}", number, POSSIBLE)
+
+
+def test_twelve_digits_with_wrong_check_digit_refused_without_cue():
+    only("enhet 201701022383", "201701022383", POSSIBLE)
+    for number in (
+        bad(make("121212", century="19")),
+        bad(make("701063", "239", sep="", century="19")),
+        grouped(bad(make("121212", century="19"))),
+    ):
+        only(f"x {number} y", number, POSSIBLE)
+
+
+def test_twelve_digits_wrong_check_digit_needs_valid_date():
+    assert spans("201713022383") == []
+    assert spans("201702302383") == []
+    assert spans("171701022383") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-23 12:00",
+        "2026-11-23 12.00",
+        "den 2012-11-23 12:00-13:00",
+        "2012-11-23 1200",  # a date and a time without colon: the digits fail Luhn
+        "20121123 1200",
+        "070-123 45 67",
+        "0701-23 45 67",
+        "070 12 34 567",
+        "+46 70 11 22 33 44",
+        "0046 70 11 22 33 44",
+        "12 12 12 12 12 12",
+        "2026-06-12 - 2026-06-19",
+        "2026-06-12 – 19",
+        "vecka 12 12 12-12 st",
+    ],
+)
+def test_grouping_boundaries_not_flagged(text):
+    assert spans(text) == []
+
+
+def test_spaced_number_after_other_text_still_flagged():
+    number = "12 12 12 - 1212"
+    only(f"barn 2: {number}", number)
+    only(f"{number}, sedan 3 st", number)
 
 
 # --- date validity -------------------------------------------------------------------------
@@ -435,6 +517,24 @@ def test_property_valid_numbers_found(item, before, glue1, glue2, after):
 
 @settings(max_examples=200, deadline=None)
 @given(
+    identity_numbers(),
+    st.sampled_from(["", " ", "-"]),
+    st.sampled_from(["", " ", "-", "+", " - ", "- ", " +", "  "]),
+    st.sampled_from(["", " ", "-"]),
+    words,
+    glue,
+    words,
+)
+def test_property_grouped_numbers_found(item, date_sep, sep, tail_sep, before, glue1, after):
+    number, kind = item
+    number = grouped(number, date_sep, sep, tail_sep)
+    prefix = f"{before}{glue1}"
+    text = f"{prefix}{number}. {after}"
+    assert spans(text) == [(len(prefix), len(prefix) + len(number), kind)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
     st.text(
         alphabet=st.one_of(
             st.sampled_from("0123456789-+ /.:–１２pnr"),
@@ -448,7 +548,7 @@ def test_property_arbitrary_text_well_formed(text):
     previous_end = 0
     for finding in findings:
         assert previous_end <= finding.start < finding.end <= len(text)
-        assert 10 <= finding.end - finding.start <= 13
+        assert 10 <= finding.end - finding.start <= 18
         assert isinstance(finding.kind, FindingKind)
         previous_end = finding.end
     assert contains_identifier(text) == bool(findings)

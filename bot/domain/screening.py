@@ -1,16 +1,21 @@
 """Screen free text for Swedish personal identity numbers so the bot can refuse it.
 
-Recognised shapes: `YYMMDD-NNNC` / `YYYYMMDD-NNNC` (century 18, 19 or 20), where the
-separator between the date part and the last four digits is `-`, `+`, a single space or
-nothing. Unicode dashes count as `-`; full-width and other decimal digits count as digits.
-Offsets always refer to the original text: normalisation maps one character to one.
+Recognised shapes: a date part `YYMMDD` / `YYYYMMDD` (century 18, 19 or 20), then the last
+four digits. The date part may be written `YY MM DD` / `YYYY-MM-DD` (one space or one `-`,
+the same at both places); the separator before the last four digits is `-` or `+` (with
+an optional space on either side), one or two spaces, or nothing; the last four may be
+split `NN NN` or `NN-NN`. So `1912 12 12 - 1212`, `121212 - 1212` and `121212-12 12` are
+all caught. Unicode dashes count as `-`; full-width and other decimal digits count as
+digits. Offsets always refer to the original text: normalisation maps one character to one.
 
 Kinds of finding:
 
 * personnummer: valid date and valid Luhn check digit;
 * samordningsnummer: day + 60 (61-91), valid date after subtracting 60, valid Luhn;
 * possible: valid date part (incl. +60) but failing Luhn, with a cue word such as
-  `pnr` or `född` at most ~30 characters before it (a mistyped number is still personal).
+  `pnr` or `född` at most ~30 characters before it (a mistyped number is still personal);
+  a 12-digit number (century 18/19/20 and a valid date) needs no cue, unless only spaces
+  separate the date from the last four (`2026-06-12 1400` may be a date and a time).
 
 Trade-offs (privacy wins over convenience):
 
@@ -20,6 +25,11 @@ Trade-offs (privacy wins over convenience):
   closer than any personnummer cue.
 * A number glued to a longer digit run (`9121212-1212`, `121212-12120`,
   `5-121212-1212`, `121212-1212.3`) is treated as some other code and ignored.
+* A number grouped with inner spaces (`12 12 12-1212`, `121212-12 12`) that continues a
+  longer spaced digit run (`+46 70 11 22 33 44`) is taken for a phone number and ignored.
+* A date and a time stay harmless when the time has a colon or dot (`2026-11-23 12:00`);
+  `2026-11-23 1200` is reported only if its digits happen to pass the Luhn check.
+* A phone number grouped other than the date (`070-123 45 67`) does not fit the shapes.
 * Future birth dates are not rejected (the screen is deterministic, no clock).
 
 Nothing here stores or logs the matched digits; a `Finding` only carries offsets.
@@ -73,11 +83,13 @@ _CHAR_MAP = {
 _NUMBER = re.compile(
     r"(?<![0-9])(?<![0-9][-.])"
     r"(?P<century>18|19|20)?"
-    r"(?P<date>[0-9]{6})"
-    r"(?P<sep>[-+ ]?)"
-    r"(?P<tail>[0-9]{4})"
-    r"(?![0-9])(?![-.][0-9])"
+    r"(?:(?P<date>[0-9]{6})|(?P<yy>[0-9]{2})(?P<ds>[- ])(?P<mm>[0-9]{2})(?P=ds)(?P<dd>[0-9]{2}))"
+    r"(?P<sep> ?[-+] ?| {1,2}|)"
+    r"(?:(?P<tail>[0-9]{4})|(?P<t1>[0-9]{2})(?P<ts>[- ])(?P<t2>[0-9]{2}))"
+    r"(?![0-9])(?![-.:][0-9])"
 )
+_SPACED_RUN_BEFORE = re.compile(r"[0-9] ")
+_SPACED_RUN_AFTER = re.compile(r" [0-9]")
 
 _OE = "(?:ö|o\u0308)"  # also match a decomposed ö
 _ID_CUE = re.compile(
@@ -159,28 +171,57 @@ def _last_cue_end(pattern: re.Pattern[str], text: str, end: int, window: int) ->
     return last
 
 
+def _part_of_spaced_run(norm: str, match: re.Match[str]) -> bool:
+    """True if a number grouped with inner spaces continues a longer spaced digit run."""
+    if match["ds"] != " " and match["ts"] != " ":
+        return False
+    start, end = match.start(), match.end()
+    return bool(
+        _SPACED_RUN_BEFORE.fullmatch(norm, max(0, start - 2), start)
+        or _SPACED_RUN_AFTER.match(norm, end)
+    )
+
+
+def _finding(norm: str, match: re.Match[str]) -> Finding | None:
+    """The finding for one candidate match, or None if it is not reported."""
+    date = match["date"] or match["yy"] + match["mm"] + match["dd"]
+    tail = match["tail"] or match["t1"] + match["t2"]
+    kind = _date_kind(match["century"], date)
+    if kind is None or _part_of_spaced_run(norm, match):
+        return None
+    start = match.start()
+    luhn_ok = _luhn_ok(date + tail)
+    id_cue = None
+    if not luhn_ok or date[0] == "0":
+        id_cue = _last_cue_end(_ID_CUE, norm, start, _ID_CUE_WINDOW)
+    if not luhn_ok:
+        # A 12-digit number with a birth date is personal even when mistyped; but a date
+        # followed by a space and four digits may be a date and a time, so it needs a cue.
+        twelve_digit = match["century"] is not None and (
+            match["sep"] == "" or match["sep"].strip() != ""
+        )
+        if id_cue is None and not twelve_digit:
+            return None
+        kind = FindingKind.POSSIBLE
+    elif date[0] == "0" and match["century"] is None and "+" not in match["sep"]:
+        phone_cue = _last_cue_end(_PHONE_CUE, norm, start, _PHONE_CUE_WINDOW)
+        if phone_cue is not None and (id_cue is None or phone_cue > id_cue):
+            return None
+    return Finding(start, match.end(), kind)
+
+
 def find_identifiers(text: str) -> list[Finding]:
     """All identity numbers in `text`, ordered by start and non-overlapping."""
     norm = _normalise(text)
     findings: list[Finding] = []
-    for match in _NUMBER.finditer(norm):
-        kind = _date_kind(match["century"], match["date"])
-        if kind is None:
+    position = 0
+    while match := _NUMBER.search(norm, position):
+        finding = _finding(norm, match)
+        if finding is None:
+            position = match.start() + 1  # a shorter grouping may start inside it
             continue
-        start = match.start()
-        luhn_ok = _luhn_ok(match["date"] + match["tail"])
-        id_cue = None
-        if not luhn_ok or match["date"][0] == "0":
-            id_cue = _last_cue_end(_ID_CUE, norm, start, _ID_CUE_WINDOW)
-        if not luhn_ok:
-            if id_cue is None:
-                continue
-            kind = FindingKind.POSSIBLE
-        elif match["date"][0] == "0" and match["century"] is None and match["sep"] != "+":
-            phone_cue = _last_cue_end(_PHONE_CUE, norm, start, _PHONE_CUE_WINDOW)
-            if phone_cue is not None and (id_cue is None or phone_cue > id_cue):
-                continue
-        findings.append(Finding(start, match.end(), kind))
+        findings.append(finding)
+        position = finding.end
     return findings
 
 

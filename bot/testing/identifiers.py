@@ -26,3 +26,11 @@ def personnummer(date6: str, serial: str = "121", sep: str = "-", century: str =
 def with_wrong_check_digit(number: str) -> str:
     """The same number with its check digit off by one."""
     return number[:-1] + str((int(number[-1]) + 1) % 10)
+
+
+def grouped(number: str, date_sep: str = " ", sep: str = " - ", tail_sep: str = "") -> str:
+    """The digits of `number` regrouped: `[CC]YY<date_sep>MM<date_sep>DD<sep>NN<tail_sep>NN`."""
+    digits = "".join(char for char in number if char.isdigit())
+    year, month, day, tail = digits[:-8], digits[-8:-6], digits[-6:-4], digits[-4:]
+    date = date_sep.join((year, month, day))
+    return f"{date}{sep}{tail[:2]}{tail_sep}{tail[2:]}"
