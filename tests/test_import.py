@@ -100,6 +100,34 @@ async def test_skip_bad(app, engine):
 
 
 @pytest.mark.parametrize(
+    ("cells", "number"),
+    [
+        ("Barn och unga Nord;U0AAA0001;utredning_inledd 1912 12 12 - 1212", "1912 12 12 - 1212"),
+        ("Barn och unga 1912 12 12 - 1212;U0AAA0001;anmalan_inkom", "1912 12 12 - 1212"),
+        ("Nord 121212-12 12;U0AAA0001;anmalan_inkom", "121212-12 12"),
+        ("Nord 201701022383;U0AAA0001;anmalan_inkom", "201701022383"),  # Luhn fails
+    ],
+)
+async def test_identifier_in_any_cell_never_echoed_nor_stored(app, engine, cells, number):
+    """A refused value appears in no error line, summary or table, however it is grouped."""
+    text_ = GOOD + f"IFO 8;{cells};2026-06-12\n"
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(text_)
+    report = await app.importer().run(text_, skip_bad=True)
+    assert report.new_cases == 3
+    for errors in (aborted.value.report.errors, report.errors):
+        (error,) = errors
+        assert error.line == 5
+        assert "personnummer" in str(error)
+    output = [str(e) for e in aborted.value.report.errors + report.errors]
+    output += [report.summary(), aborted.value.report.summary(), str(aborted.value)]
+    digits = "".join(c for c in number if c.isdigit())
+    for line in output + (await _dump(engine)).splitlines():
+        assert number not in line
+        assert digits[-10:] not in "".join(c for c in line if c.isdigit())
+
+
+@pytest.mark.parametrize(
     ("row", "fragment"),
     [
         ("IFO 1;Enhet;U0AAA0001;anmalan_inkom;12/6 2026", "ÅÅÅÅ-MM-DD"),

@@ -236,7 +236,7 @@ class CaseImporter:
             return None, errors
         event = self._event_names.get(_fold(cell["handelse"]))
         if event is None:
-            message = _("unknown event {event}").format(event=cell["handelse"])
+            message = _("unknown event {event}").format(event=_echo(cell["handelse"]))
             close = difflib.get_close_matches(_fold(cell["handelse"]), self._event_names, n=1)
             if close:
                 message += " " + _("(did you mean {event}?)").format(
@@ -275,7 +275,7 @@ class CaseImporter:
                         line,
                         _(
                             "unknown decision level {level} (handläggare, chef, utskott, nämnd)"
-                        ).format(level=cell["beslutsniva"]),
+                        ).format(level=_echo(cell["beslutsniva"])),
                     )
                 ]
             for rule in self.pack.rules.values():
@@ -424,6 +424,11 @@ def _collision_message(code: str) -> str:
         "two different case references give the code {code}; nothing is merged. "
         "Ask IT to set FRISTER_PSEUDONYM_LENGTH=12"
     ).format(code=code)
+
+
+def _echo(cell: str) -> str:
+    """A cell as a row error may quote it: never the text when it holds an identifier."""
+    return "…" if find_identifiers(cell) else cell
 
 
 def error_count_line(count: int) -> str:
