@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     watchdog_min_days: int = Field(2, alias="FRISTER_WATCHDOG_MIN_DAYS", ge=1, le=30)
     watchdog_min_expected: float = Field(3.0, alias="FRISTER_WATCHDOG_MIN_EXPECTED", gt=0, le=100)
     import_every_hours: int | None = Field(None, alias="FRISTER_IMPORT_EVERY_HOURS", ge=1)
+    audit_head_file: Path | None = Field(None, alias="FRISTER_AUDIT_HEAD_FILE")
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

@@ -24,7 +24,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
-    """An engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    Bound parameters are never put into SQLAlchemy's logs or exception messages
+    (`hide_parameters`): they can hold names, e-mail addresses or case codes.
+    """
+    kwargs["hide_parameters"] = True
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(url, **kwargs)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import App
-from bot.domain.audit import GENESIS, verify
+from bot.domain.audit import GENESIS, KeptHead, parse_head, verify
 from tests.factories import code_of, import_rows
 
 NORD = "Barn och unga Nord"
@@ -105,3 +105,65 @@ def test_timestamp_canonical():
 
     summer = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
     assert b'"at":"2026-06-12T08:00:00.000000+00:00"' in canonical(1, summer, "a", "b", None, {})
+
+
+async def _chain(app, rows: int) -> KeptHead:
+    async with app.unit_of_work() as uow:
+        for number in range(rows):
+            await uow.audit.append("U0ADMIN01", "test", None, {"n": number}, app.clock.now())
+        seq, digest = await uow.audit.head()
+    return KeptHead(digest, seq)
+
+
+async def test_a_kept_head_is_reached_by_an_intact_chain(app):
+    kept = await _chain(app, 3)
+    async with app.unit_of_work() as uow:
+        await uow.audit.append("U0ADMIN01", "later", None, {}, app.clock.now())
+        records = [record async for record in uow.audit.records()]
+    assert verify(records, [kept]).ok
+    assert verify(records, [KeptHead(kept.hash)]).ok
+    assert verify([], [KeptHead(GENESIS, 0)]).ok
+
+
+async def test_deleting_the_newest_rows_no_longer_reaches_the_kept_head(app, engine):
+    kept = await _chain(app, 5)
+    if engine.dialect.name == "postgresql":  # the trigger refuses it; the chain stays whole
+        with pytest.raises(DBAPIError):
+            async with engine.begin() as connection:
+                await connection.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
+        return
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
+    async with app.unit_of_work() as uow:
+        records = [record async for record in uow.audit.records()]
+    assert verify(records).ok  # the chain alone cannot tell
+    result = verify(records, [kept])
+    assert (result.ok, result.checked, result.first_broken, result.reason) == (False, 3, 5, "head")
+
+
+def test_a_kept_head_with_another_sequence_number_is_not_reached():
+    from bot.domain.audit import AuditRecord, canonical, chain_hash
+
+    at = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+    digest = chain_hash(GENESIS, canonical(1, at, "a", "b", None, {}))
+    records = [AuditRecord(1, at, "a", "b", None, {}, GENESIS, digest)]
+    assert verify(records, [KeptHead(digest, 1)]).ok
+    assert verify(records, [KeptHead(digest, 2)]).reason == "head"
+
+
+@pytest.mark.parametrize(
+    ("line", "head"),
+    [
+        ("12 " + "a" * 64, KeptHead("a" * 64, 12)),
+        ("A" * 64 + "\n", KeptHead("a" * 64)),
+        ("2026-12-03 7 " + "b" * 64, KeptHead("b" * 64, 7)),
+    ],
+)
+def test_parse_head(line, head):
+    assert parse_head(line) == head
+
+
+@pytest.mark.parametrize("line", ["", "12", "12 abc", "g" * 64])
+def test_parse_head_refuses(line):
+    with pytest.raises(ValueError):
+        parse_head(line)

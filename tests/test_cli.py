@@ -391,3 +391,49 @@ def test_no_command(tmp_path):
     assert result.stdout == ""
     assert result.stderr.startswith("användning: frister")
     assert "frister: fel: " in result.stderr
+
+
+# ---- audit -----------------------------------------------------------------------------------
+
+
+def test_audit_verify_against_a_recorded_head(tmp_path):
+    """Deleting the newest audit rows leaves a valid chain; only the recorded head shows it."""
+    import sqlite3
+
+    good, _bad = _csv(date.today())
+    (tmp_path / "good.csv").write_text(good, encoding="utf-8")
+    db = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(tmp_path)}
+    assert run(tmp_path, "import", "good.csv", **db).returncode == 0
+    head = run(tmp_path, "audit", "head", **db)
+    kept = one_line(head.stdout)
+    (tmp_path / "heads.log").write_text(f"{kept}\n\n", encoding="utf-8")
+    with_file = {**db, "FRISTER_AUDIT_HEAD_FILE": str(tmp_path / "heads.log")}
+    intact, intact_file = run_all(
+        (tmp_path, ["audit", "verify", "--head", kept.split()[1]], "", db),
+        (tmp_path, ["audit", "verify"], "", with_file),
+    )
+    assert intact.returncode == 0, intact.stderr
+    assert intact_file.returncode == 0, intact_file.stderr
+    assert one_line(intact.stdout).startswith("Spårloggen är hel:")
+
+    with sqlite3.connect(tmp_path / "f.db") as connection:
+        connection.execute("DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)")
+    plain, cut, cut_file = run_all(
+        (tmp_path, ["audit", "verify"], "", db),
+        (tmp_path, ["audit", "verify", "--head", kept], "", db),
+        (tmp_path, ["audit", "verify"], "", with_file),
+    )
+    assert plain.returncode == 0, plain.stderr  # the chain alone cannot tell
+    for result in (cut, cut_file):
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert one_line(result.stderr).startswith(
+            "Spårloggen når inte längre den sparade hashen: rader har tagits bort"
+        )
+
+
+def test_audit_verify_refuses_a_bad_head(tmp_path):
+    db = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(tmp_path)}
+    result = run(tmp_path, "audit", "verify", "--head", "nonsense", **db)
+    assert result.returncode == 2
+    assert "innehåller ingen sparad hash" in one_line(result.stderr)

@@ -114,7 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help=_("the tamper-evident audit trail"))
     audit_commands = audit.add_subparsers(dest="audit_command", metavar=_("COMMAND"), required=True)
-    audit_commands.add_parser("verify", help=_("check the hash chain; name the first broken row"))
+    audit_verify = audit_commands.add_parser(
+        "verify", help=_("check the hash chain; name the first broken row")
+    )
+    audit_verify.add_argument(
+        "--head",
+        metavar="HASH",
+        help=_("a head recorded earlier (HASH or 'SEQ HASH'); the chain must still reach it"),
+    )
     audit_commands.add_parser("head", help=_("print the newest hash, to keep outside the database"))
 
     tick = commands.add_parser("tick", help=_("one planning and delivery cycle, then exit"))
@@ -413,10 +420,40 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if health.ok else EXIT_PROBLEM
 
 
+def _kept_heads(args: argparse.Namespace, settings: Settings) -> list:
+    """The heads `audit verify` must reach: --head and the last line of FRISTER_AUDIT_HEAD_FILE."""
+    from bot.domain.audit import parse_head
+
+    sources = []
+    if getattr(args, "head", None):
+        sources.append(("--head", args.head))
+    if settings.audit_head_file is not None:
+        path = settings.audit_head_file
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            raise CliError(
+                _("Cannot read FRISTER_AUDIT_HEAD_FILE {file}.").format(file=path)
+            ) from None
+        sources.append((str(path), next((line for line in reversed(lines) if line.strip()), "")))
+    heads = []
+    for source, text in sources:
+        try:
+            heads.append(parse_head(text))
+        except ValueError:
+            raise CliError(
+                _("{source} does not hold an audit head (HASH or 'SEQ HASH').").format(
+                    source=source
+                )
+            ) from None
+    return heads
+
+
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bootstrap import App
     from bot.domain.audit import verify
 
+    kept = _kept_heads(args, settings) if args.audit_command == "verify" else []
     app = App(settings)
 
     async def run():
@@ -426,7 +463,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 if args.audit_command == "head":
                     return await uow.audit.head()
                 records = [record async for record in uow.audit.records()]
-            return verify(records)
+            return verify(records, kept)
         finally:
             await app.close()
 
@@ -442,6 +479,15 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return EXIT_OK
+    if result.reason == "head":
+        print(
+            _(
+                "The audit trail no longer reaches the recorded head: rows have been deleted "
+                "or the chain rebuilt after it ({n} rows now, head {head})."
+            ).format(n=result.checked, head=result.head),
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
     reasons = {
         "missing": _("a row is missing"),
         "prev_hash": _("the row does not point at the previous one"),

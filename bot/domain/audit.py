@@ -2,19 +2,23 @@
 
 A row is canonical JSON (sorted keys, no spaces, UTC timestamp in ISO form), so any change to
 a stored row, a deleted row or a reordering breaks the chain at a sequence number that
-`verify` names. The head hash, kept outside the database, proves the chain was not rebuilt.
+`verify` names. The head hash, kept outside the database, proves the chain was not rebuilt
+or cut short: deleting the newest rows leaves a valid chain, but one that no longer reaches
+the kept head (`KeptHead`, checked by `verify(records, kept=...)`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
+HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,34 @@ class Verification:
     reason: str | None = None
 
 
-def verify(records: Iterable[AuditRecord]) -> Verification:
-    """Walk the chain in sequence order; stop at the first row that does not fit."""
+@dataclass(frozen=True)
+class KeptHead:
+    """A head recorded outside the database: a hash and, when known, its sequence number."""
+
+    hash: str
+    seq: int | None = None
+
+    def matches(self, record: AuditRecord) -> bool:
+        return record.hash == self.hash and self.seq in (None, record.seq)
+
+
+def parse_head(text: str) -> KeptHead:
+    """`HASH` or `SEQ HASH` as `frister audit head` prints it (anything before them, such as a
+    date, is ignored); raises ValueError for anything else."""
+    words = text.split()
+    if not words or not HASH.fullmatch(words[-1].lower()):
+        raise ValueError("not an audit head")
+    seq = int(words[-2]) if len(words) > 1 and words[-2].isdigit() else None
+    return KeptHead(words[-1].lower(), seq)
+
+
+def verify(records: Iterable[AuditRecord], kept: Sequence[KeptHead] = ()) -> Verification:
+    """Walk the chain in sequence order; stop at the first row that does not fit.
+
+    Every `kept` head must be a row of the chain (the empty chain's GENESIS is always
+    reached): if not, rows were deleted from the end or the chain was rebuilt (reason "head").
+    """
+    missing = [head for head in kept if head.hash != GENESIS]
     prev, expected_seq, checked = GENESIS, None, 0
     for record in records:
         if expected_seq is not None and record.seq != expected_seq:
@@ -69,5 +99,8 @@ def verify(records: Iterable[AuditRecord]) -> Verification:
         )
         if chain_hash(prev, row) != record.hash:
             return Verification(False, checked, prev, record.seq, "hash")
+        missing = [head for head in missing if not head.matches(record)]
         prev, expected_seq, checked = record.hash, record.seq + 1, checked + 1
+    if missing:
+        return Verification(False, checked, prev, missing[0].seq, "head")
     return Verification(True, checked, prev)

@@ -10,8 +10,6 @@ never personal data; the reason is left for the handläggare to fill in.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from bot.domain.deadlines import CaseEvent
 from bot.i18n import N_, _
 from bot.ports.reports import ReportRow
+from bot.services.csv_cells import csv_text
 
 NOT_CARRIED_OUT = "ej-verkstallt-beslut"
 NOT_RESUMED = "ej-aterupptaget-beslut"
@@ -171,11 +170,7 @@ def _cells(entry: Entry) -> list[str]:
 
 def quarter_csv(report: QuarterReport) -> str:
     """One row per decision, for IVO's e-service and the revisorer."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(_columns())
-    writer.writerows(_cells(entry) for entry in report.entries)
-    return out.getvalue()
+    return csv_text([_columns(), *(_cells(entry) for entry in report.entries)])
 
 
 def quarter_markdown(report: QuarterReport) -> str:

@@ -30,6 +30,7 @@ from bot.domain.staff import is_platform_user_id, normal_user_id
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
 from bot.ports.unit_of_work import UnitOfWork
+from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.events import EventEntry, EventRecorder
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
@@ -264,6 +265,8 @@ class CaseImporter:
                     ),
                 )
             )
+        if starts_like_formula(cell["enhet"]):
+            errors.append(RowError(line, formula_refusal("enhet")))
         if errors:
             return None, errors
         escalate = False

@@ -7,8 +7,6 @@ separately; anything else done later, or still open past its day, was not kept.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import statistics
 from collections import defaultdict
@@ -23,6 +21,7 @@ from bot.domain.deadlines import CaseEvent
 from bot.domain.delegation import Restart, restarted_investigations
 from bot.i18n import N_, _
 from bot.ports.reports import ReportRow
+from bot.services.csv_cells import csv_text
 
 # Rule groups the supervisory findings asked about.
 GROUPS = {
@@ -156,9 +155,7 @@ def _percent(value: float | None) -> str:
 
 def to_csv(reports: Iterable[MonthReport]) -> str:
     """One row per enhet, month and measure: for the nämnd's spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
+    rows: list[list[object]] = [
         [
             _("enhet"),
             _("month"),
@@ -170,11 +167,11 @@ def to_csv(reports: Iterable[MonthReport]) -> str:
             _("open and overdue"),
             _("share kept"),
         ]
-    )
+    ]
     for report in reports:
         month = report.month.strftime("%Y-%m")
         for group, figures in report.groups.items():
-            writer.writerow(
+            rows.append(
                 [
                     report.enhet,
                     month,
@@ -187,7 +184,7 @@ def to_csv(reports: Iterable[MonthReport]) -> str:
                     _percent(figures.share_kept),
                 ]
             )
-        writer.writerow(
+        rows.append(
             [
                 report.enhet,
                 month,
@@ -200,7 +197,7 @@ def to_csv(reports: Iterable[MonthReport]) -> str:
                 "",
             ]
         )
-        writer.writerow(
+        rows.append(
             [
                 report.enhet,
                 month,
@@ -213,7 +210,7 @@ def to_csv(reports: Iterable[MonthReport]) -> str:
                 "",
             ]
         )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def to_markdown(report: MonthReport) -> str:

@@ -23,6 +23,7 @@ from bot.domain.screening import find_identifiers
 from bot.domain.staff import StaffMember, is_platform_user_id, normal_user_id
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores, UnitOfWork
+from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.importer import RowError
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
@@ -178,6 +179,8 @@ class StaffImporter:
         enhet = cell["enhet"] or None
         if role is not None and role not in UNITLESS and enhet is None:
             errors.append(RowError(line, _("the column enhet is empty")))
+        if enhet is not None and starts_like_formula(enhet):
+            errors.append(RowError(line, formula_refusal("enhet")))
         substitute = normal_user_id(cell.get("ersattare") or "") or None
         if substitute and not is_platform_user_id(substitute):
             errors.append(

@@ -1,0 +1,36 @@
+"""Frister's engines never put bound parameters into log lines or exception messages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from storage.database import create_engine
+
+SECRET = "anna.andersson@example.se"
+
+
+async def test_an_integrity_error_does_not_show_the_parameters(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE person (email TEXT UNIQUE)"))
+            await connection.execute(text("INSERT INTO person VALUES (:email)"), {"email": SECRET})
+        with pytest.raises(IntegrityError) as raised:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("INSERT INTO person VALUES (:email)"), {"email": SECRET}
+                )
+        assert "UNIQUE" in str(raised.value)
+        assert SECRET not in str(raised.value)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_setting_cannot_be_turned_off_by_a_caller(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", hide_parameters=False)
+    try:
+        assert engine.sync_engine.hide_parameters
+    finally:
+        await engine.dispose()
