@@ -236,11 +236,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = asyncio.run(run())
     except ImportAborted as aborted:
-        for error in aborted.report.errors:
-            print(error, file=sys.stderr)
-        print(error_count_line(len(aborted.report.errors)), file=sys.stderr)
-        print(_("Nothing was imported."), file=sys.stderr)
-        return EXIT_PROBLEM
+        return _nothing_imported(aborted.report.errors)
     for error in report.errors:
         print(error, file=sys.stderr)
     if report.errors:
@@ -249,11 +245,22 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _nothing_imported(errors: Sequence[object]) -> int:
+    """An import refused as a whole: each row's problem, the count, and that nothing changed."""
+    from bot.services.importer import error_count_line
+
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(error_count_line(len(errors)), file=sys.stderr)
+    print(_("Nothing was imported."), file=sys.stderr)
+    return EXIT_PROBLEM
+
+
 def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from bot.bootstrap import App
-    from bot.services.importer import error_count_line, read_text
+    from bot.services.importer import read_text
     from bot.services.staff import StaffImportAborted
 
     if not args.file.is_file():
@@ -273,11 +280,7 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = asyncio.run(run())
     except StaffImportAborted as aborted:
-        for error in aborted.report.errors:
-            print(error, file=sys.stderr)
-        print(error_count_line(len(aborted.report.errors)), file=sys.stderr)
-        print(_("Nothing was imported."), file=sys.stderr)
-        return EXIT_PROBLEM
+        return _nothing_imported(aborted.report.errors)
     print(report.summary())
     return EXIT_OK
 
