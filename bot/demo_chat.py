@@ -9,7 +9,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +21,25 @@ SECRET = "frister-demo-signing-secret"
 TEAM = "T0STANDIN"
 QUIT = frozenset({"sluta", "avsluta", "exit", "quit", "q"})
 Ask = Callable[[str], Awaitable[str | None]]
+
+
+async def typed(ask: Ask, prompt: Callable[[], str]) -> AsyncIterator[tuple[str, str, str]]:
+    """The prompt's lines as (line, its first word folded, the rest), until end of input or a
+    word in QUIT; empty lines are skipped."""
+    while True:
+        line = await ask(prompt())
+        if line is None:
+            return
+        line = line.strip()
+        word, _sep, rest = line.partition(" ")
+        folded = word.lower()
+        if not line:
+            continue
+        if folded in QUIT:
+            return
+        yield line, folded, rest
+
+
 MENTION = re.compile(r"<[@#]([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -322,17 +341,9 @@ class DemoChat:
             ).format(name=self.name(self.user), names=", ".join(self._handles()))
             + "\n"
         )
-        while True:
-            line = await ask(f"{self._handles()[list(self.names).index(self.user)]}> ")
-            if line is None:
-                return
-            line = line.strip()
-            word, _sep, rest = line.partition(" ")
-            folded = word.lower()
-            if not line:
-                continue
-            if folded in QUIT:
-                return
+        async for line, folded, rest in typed(
+            ask, lambda: f"{self._handles()[list(self.names).index(self.user)]}> "
+        ):
             if folded == "som":
                 self.switch(rest)
             elif folded in ("tryck", "knapp") and rest.strip().isdigit():

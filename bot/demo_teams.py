@@ -25,7 +25,7 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.demo import ADMIN_CHANNEL, CHAT_PEOPLE, ESCALATION_CHANNEL, NAMES, STAFF, Cast, header
-from bot.demo_chat import QUIT, Ask
+from bot.demo_chat import Ask, typed
 from bot.i18n import _
 from bot.ports.addresses import Address
 from bot.ports.messenger import Messenger
@@ -402,18 +402,9 @@ class TeamsChat:
             ).format(name=self.name(self.user), names=", ".join(self._handles()))
             + "\n"
         )
-        while True:
-            handle = self.name(self.user).split()[0].lower()
-            line = await ask(f"{handle}> ")
-            if line is None:
-                return
-            line = line.strip()
-            word, _sep, rest = line.partition(" ")
-            folded = word.lower()
-            if not line:
-                continue
-            if folded in QUIT:
-                return
+        async for line, folded, rest in typed(
+            ask, lambda: f"{self.name(self.user).split()[0].lower()}> "
+        ):
             if folded == "som":
                 user = self._user(rest)
                 if user not in self.people:
