@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.domain.pseudonym import Pseudonym, Pseudonymiser
+from bot.services.import_file import BadFile
 from bot.services.importer import ImportAborted
 from tests.conftest import TEST_KEY
 
@@ -148,9 +149,9 @@ async def test_bad_row_reported_in_swedish(app, row, fragment):
 
 
 async def test_missing_column(app):
-    with pytest.raises(ImportAborted) as aborted:
+    with pytest.raises(BadFile) as refused:
         await app.importer().run("arende;enhet;datum\nIFO 1;Enhet;2026-01-02\n")
-    assert "arende, enhet, handlaggare, handelse, datum" in str(aborted.value.report.errors[0])
+    assert "arende, enhet, handlaggare, handelse, datum" in str(refused.value)
 
 
 async def test_comma_and_swedish_header(app):
