@@ -154,6 +154,19 @@ async def test_missing_column(app):
     assert "arende, enhet, handlaggare, handelse, datum" in str(refused.value)
 
 
+async def test_unknown_enhet_refused(app):
+    """With new_units given, only known enheter (and those) are accepted; the closest is named."""
+    await app.importer().run(GOOD)  # creates Barn och unga Nord and Syd
+    typo = HEADER + "IFO 9;Barn och unga Nodr;U0AAA0001;anmalan_inkom;2026-06-12\n"
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer(new_units=()).run(typo)
+    (error,) = aborted.value.report.errors
+    assert error.line == 2
+    assert "menade du Barn och unga Nord?" in str(error) and "Nodr" not in str(error)
+    report = await app.importer(new_units=["Barn och unga Nodr"]).run(typo)
+    assert report.new_cases == 1
+
+
 async def test_comma_and_swedish_header(app):
     csv_text = (
         "Ärende,Enhet,Handläggare,Händelse,Datum\nIFO 7,Nord,U0AAA0009,Anmälan inkom,2026-03-02\n"

@@ -110,6 +110,26 @@ def test_random_bytes(frister, tmp_path, command):
     assert _cases(tmp_path) == 0
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "x.csv är tom. Ingenting importerades."),
+        (
+            CASES.encode("utf-16"),
+            "x.csv är sparad som UTF-16: spara den som CSV (UTF-8 eller semikolonavgränsad) och "
+            "importera igen. Ingenting importerades.",
+        ),
+        (
+            b"\n\n" + CASES.encode(),
+            "Filen är tom eller börjar med en tom rad. Ingenting importerades.",
+        ),
+    ],
+)
+def test_empty_or_utf16(frister, tmp_path, data, message):
+    result = frister("import", _write(tmp_path, "x.csv", data))
+    assert (result.code, result.line) == (1, message)
+
+
 @pytest.mark.parametrize("command", [["import"], ["staff", "import"]])
 def test_line_too_long(frister, tmp_path, command):
     data = (CASES + _row(1)).encode() + b"IFO 2;" + b"N" * MAX_LINE_BYTES + b"\n"
@@ -135,7 +155,7 @@ def test_long_line_read_in_bounded_memory(tmp_path):
             stream.write(b"N" * 1_000_000)
     tracemalloc.start()
     try:
-        with pytest.raises(BadFile):
+        with pytest.raises(BadFile, match="längre än 64 KiB"):
             open_import_file(path)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
@@ -311,3 +331,11 @@ def test_database_directory_missing(frister, tmp_path, command):
         "FRISTER_DATABASE_URL."
     )
     assert not missing.exists()
+
+
+def test_database_file_cannot_be_opened(frister, tmp_path):
+    """The URL names a directory: SQLite cannot open it (SQLITE_CANTOPEN)."""
+    (tmp_path / "db").mkdir()
+    result = frister("status", FRISTER_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'db'}")
+    assert result.code == 1
+    assert result.line.startswith("Frister kan inte öppna sin SQLite-databas")
