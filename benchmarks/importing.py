@@ -56,6 +56,8 @@ UNITS = [
     )
 ]
 
+NEW_UNITS = [arg for unit in UNITS for arg in ("--new-enhet", unit)]  # no staff register first
+
 
 def write_csv(path: Path, rows: int, seed: int = 1) -> int:
     """`rows` data rows; returns the number of cases."""
@@ -87,7 +89,7 @@ def run_import(csv: Path, url: str, cwd: Path) -> tuple[float, int, str]:
     )
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "import", str(csv)],
+        [sys.executable, "-m", "bot.cli", "import", str(csv), *NEW_UNITS],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,

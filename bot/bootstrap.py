@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -155,7 +156,8 @@ class App:
     def monthly_reports(self) -> MonthlyReports:
         return MonthlyReports(self.unit_of_work, self.calendar, self.clock, self.settings.tz)
 
-    def importer(self) -> CaseImporter:
+    def importer(self, new_units: Iterable[str] | None = None) -> CaseImporter:
+        """The case import; with `new_units` it creates no enhet but those (else any)."""
         return CaseImporter(
             self.unit_of_work,
             self.rules,
@@ -165,6 +167,7 @@ class App:
             self.settings.tz,
             DelegationMode(self.settings.delegation_mode),
             self.settings.admin_channel,
+            new_units,
         )
 
     def chat(self) -> ChatService:

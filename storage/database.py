@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.faults import check_sqlite_directory
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -27,10 +29,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     Bound parameters are never put into SQLAlchemy's logs or exception messages
-    (`hide_parameters`): they can hold names, e-mail addresses or case codes.
+    (`hide_parameters`): they can hold names, e-mail addresses or case codes. An SQLite file
+    in a directory that does not exist raises NoDatabaseDirectory at once.
     """
     kwargs["hide_parameters"] = True
     if url.startswith("sqlite"):
+        check_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(url, **kwargs)
 

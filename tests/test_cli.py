@@ -265,6 +265,10 @@ def test_bad_setting(tmp_path, name, value):
 # ---- import ----------------------------------------------------------------------------------
 
 
+# The enheter the files below name; no staff register is imported first.
+NEW_UNITS = ("--new-enhet", "Barn och unga Nord", "--new-enhet", "Barn och unga Syd")
+
+
 def _csv(today: date) -> tuple[str, str]:
     """A good file with three rows and the same file with a bad fourth row (line 5)."""
     days = [(today - timedelta(days=n)).isoformat() for n in (40, 60, 90)]
@@ -288,10 +292,10 @@ def imports(tmp_path_factory):
     first_db = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(folder, "a.db")}
     other_db = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(folder, "b.db")}
     with ThreadPoolExecutor(max_workers=1) as pool:  # the other database, meanwhile
-        skip = pool.submit(run, folder, "import", "bad.csv", "--skip-bad", **other_db)
-        bad = run(folder, "import", "bad.csv", **first_db)
-        first = run(folder, "import", "good.csv", **first_db)
-        again = run(folder, "import", "good.csv", **first_db)
+        skip = pool.submit(run, folder, "import", "bad.csv", "--skip-bad", *NEW_UNITS, **other_db)
+        bad = run(folder, "import", "bad.csv", *NEW_UNITS, **first_db)
+        first = run(folder, "import", "good.csv", *NEW_UNITS, **first_db)
+        again = run(folder, "import", "good.csv", **first_db)  # the enheter exist now
         return SimpleNamespace(bad=bad, first=first, again=again, skip=skip.result())
 
 
@@ -403,7 +407,7 @@ def test_audit_verify_against_a_recorded_head(tmp_path):
     good, _bad = _csv(date.today())
     (tmp_path / "good.csv").write_text(good, encoding="utf-8")
     db = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(tmp_path)}
-    assert run(tmp_path, "import", "good.csv", **db).returncode == 0
+    assert run(tmp_path, "import", "good.csv", *NEW_UNITS, **db).returncode == 0
     head = run(tmp_path, "audit", "head", **db)
     kept = one_line(head.stdout)
     (tmp_path / "heads.log").write_text(f"{kept}\n\n", encoding="utf-8")

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.domain.pseudonym import Pseudonym, Pseudonymiser
+from bot.services.import_file import BadFile
 from bot.services.importer import ImportAborted
 from tests.conftest import TEST_KEY
 
@@ -148,9 +149,22 @@ async def test_bad_row_reported_in_swedish(app, row, fragment):
 
 
 async def test_missing_column(app):
-    with pytest.raises(ImportAborted) as aborted:
+    with pytest.raises(BadFile) as refused:
         await app.importer().run("arende;enhet;datum\nIFO 1;Enhet;2026-01-02\n")
-    assert "arende, enhet, handlaggare, handelse, datum" in str(aborted.value.report.errors[0])
+    assert "arende, enhet, handlaggare, handelse, datum" in str(refused.value)
+
+
+async def test_unknown_enhet_refused(app):
+    """With new_units given, only known enheter (and those) are accepted; the closest is named."""
+    await app.importer().run(GOOD)  # creates Barn och unga Nord and Syd
+    typo = HEADER + "IFO 9;Barn och unga Nodr;U0AAA0001;anmalan_inkom;2026-06-12\n"
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer(new_units=()).run(typo)
+    (error,) = aborted.value.report.errors
+    assert error.line == 2
+    assert "menade du Barn och unga Nord?" in str(error) and "Nodr" not in str(error)
+    report = await app.importer(new_units=["Barn och unga Nodr"]).run(typo)
+    assert report.new_cases == 1
 
 
 async def test_comma_and_swedish_header(app):

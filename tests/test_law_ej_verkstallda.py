@@ -170,7 +170,7 @@ def test_cli(tmp_path):
     csv_text = HEADER + "".join(f"{r};Nord;U0HANDL01;{e};{d}\n" for r, e, d in ROWS)
     (tmp_path / "beslut.csv").write_text(csv_text, encoding="utf-8")
     settings = {"FRISTER_PSEUDONYM_KEY": KEY, "FRISTER_DATABASE_URL": db_url(tmp_path)}
-    imported = run(tmp_path, "import", "beslut.csv", **settings)
+    imported = run(tmp_path, "import", "beslut.csv", "--new-enhet", "Nord", **settings)
     assert imported.returncode == 0, imported.stderr
     md, as_csv, bad, missing, png = run_all(
         (tmp_path, ["report", "--ej-verkstallda", "--quarter", "2026-Q1"], "", settings),

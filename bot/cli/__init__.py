@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import i18n
-from bot.cli.errors import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, CliError
+from bot.cli.errors import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, CliError, database_fault
+from bot.cli.imports import add_parsers as add_import_parsers
+from bot.cli.imports import cmd_import, cmd_staff
 from bot.cli.reports import cmd_report
 from bot.cli.rules import cmd_namnd, cmd_rules
 from bot.config import Settings, SettingsError, load_settings
@@ -78,20 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pseudonym.add_argument("reference", metavar=_("REFERENCE"))
 
-    imp = commands.add_parser("import", help=_("import open cases from a CSV file"))
-    imp.add_argument("file", type=Path, metavar=_("FILE"))
-    imp.add_argument(
-        "--skip-bad",
-        action="store_true",
-        help=_("import the good rows even if some rows have errors"),
-    )
-
-    staff = commands.add_parser("staff", help=_("the staff register: who works where and as what"))
-    staff_commands = staff.add_subparsers(dest="staff_command", metavar=_("COMMAND"), required=True)
-    staff_import = staff_commands.add_parser(
-        "import", help=_("import the staff register from a CSV file")
-    )
-    staff_import.add_argument("file", type=Path, metavar=_("FILE"))
+    add_import_parsers(commands)
 
     db = commands.add_parser("db", help=_("the database"))
     db_commands = db.add_subparsers(dest="db_command", metavar=_("COMMAND"), required=True)
@@ -207,82 +196,6 @@ def cmd_pseudonym(args: argparse.Namespace, settings: Settings) -> int:
             continue
         print(pseudonymiser.code(reference))
     return status
-
-
-def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from bot.bootstrap import App
-    from bot.services.importer import ImportAborted, error_count_line, read_text
-
-    if not args.file.is_file():
-        raise CliError(_("No such file: {file}").format(file=args.file))
-    app = App(settings)
-    importer = app.importer()
-    text = read_text(args.file)
-    total = sum(1 for line in text.splitlines()[1:] if line.strip())  # data rows
-
-    async def run():
-        await app.prepare_database()
-        try:
-            with (
-                tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows,
-                tqdm(desc=_("Cases"), unit=_("cases"), file=sys.stderr) as cases,
-            ):
-                return await importer.run(text, args.skip_bad, rows.update, cases.update)
-        finally:
-            await app.close()
-
-    try:
-        report = asyncio.run(run())
-    except ImportAborted as aborted:
-        return _nothing_imported(aborted.report.errors)
-    for error in report.errors:
-        print(error, file=sys.stderr)
-    if report.errors:
-        print(error_count_line(len(report.errors)) + " " + _("They were skipped."), file=sys.stderr)
-    print(report.summary())
-    return EXIT_OK
-
-
-def _nothing_imported(errors: Sequence[object]) -> int:
-    """An import refused as a whole: each row's problem, the count, and that nothing changed."""
-    from bot.services.importer import error_count_line
-
-    for error in errors:
-        print(error, file=sys.stderr)
-    print(error_count_line(len(errors)), file=sys.stderr)
-    print(_("Nothing was imported."), file=sys.stderr)
-    return EXIT_PROBLEM
-
-
-def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from bot.bootstrap import App
-    from bot.services.importer import read_text
-    from bot.services.staff import StaffImportAborted
-
-    if not args.file.is_file():
-        raise CliError(_("No such file: {file}").format(file=args.file))
-    app = App(settings)
-    text = read_text(args.file)
-    total = sum(1 for line in text.splitlines()[1:] if line.strip())
-
-    async def run():
-        await app.prepare_database()
-        try:
-            with tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows:
-                return await app.staff_importer().run(text, rows.update)
-        finally:
-            await app.close()
-
-    try:
-        report = asyncio.run(run())
-    except StaffImportAborted as aborted:
-        return _nothing_imported(aborted.report.errors)
-    print(report.summary())
-    return EXIT_OK
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -570,6 +483,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return 130
+    except Exception as error:
+        message = database_fault(error)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return EXIT_PROBLEM
     except BrokenPipeError:  # `frister rules list | head`: the reader left; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

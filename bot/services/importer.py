@@ -8,15 +8,12 @@ Events are recorded through bot.services.events (deadlines re-derived, alarms ra
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
@@ -32,6 +29,7 @@ from bot.ports.cases import NewEvent
 from bot.ports.unit_of_work import UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.events import EventEntry, EventRecorder
+from bot.services.import_file import csv_rows, header_refusal, identifier_in_header
 
 COLUMNS = ("arende", "enhet", "handlaggare", "handelse", "datum")
 ALIASES = {
@@ -126,15 +124,6 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-]", "", plain)
 
 
-def read_text(path: Path) -> str:
-    """The file as text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
 class CaseImporter:
     def __init__(
         self,
@@ -146,8 +135,11 @@ class CaseImporter:
         tz: ZoneInfo,
         delegation: DelegationMode = DelegationMode.REFUSE,
         admin_channel: str | None = None,
+        new_units: Iterable[str] | None = None,
     ) -> None:
         self.delegation = delegation
+        # Enheter the import may create besides those Frister knows; None: any (demo, tests).
+        self.new_units = None if new_units is None else frozenset(new_units)
         self.admin_channel = admin_channel
         self.unit_of_work = unit_of_work
         self.pack = pack
@@ -162,30 +154,24 @@ class CaseImporter:
     # ---- parsing --------------------------------------------------------------------------
 
     def parse(
-        self, text: str, progress: Progress | None = None
+        self, source: str | Iterable[str], progress: Progress | None = None
     ) -> tuple[list[_Row], list[RowError], int]:
-        """Rows that passed every check, the errors of the others, and the number of data rows."""
-        lines = text.splitlines()
-        if not lines or not lines[0].strip():
-            return [], [RowError(1, _("the file is empty"))], 0
-        dialect = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-        reader = csv.reader(io.StringIO(text), delimiter=dialect)
-        header = next(reader)
-        header_errors = self._screen_cells(1, header)
+        """Rows that passed every check, the errors of the others, and the number of data rows.
+
+        `source` is the CSV text or its lines; raises BadFile when the file as a whole is bad.
+        """
+        header, reader = csv_rows(source)
+        if self._screen_cells(1, header):
+            raise identifier_in_header()
         columns = [ALIASES.get(_fold(name)) for name in header]
-        missing = [name for name in COLUMNS if name not in columns]
-        if header_errors or missing:
-            message = _("the header must have the columns {columns}").format(
-                columns=", ".join(COLUMNS)
-            )
-            return [], header_errors or [RowError(1, message)], 0
+        if any(name not in columns for name in COLUMNS):
+            raise header_refusal(COLUMNS, OPTIONAL)
         index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
         today = local_today(self.clock, self.tz)
         rows: list[_Row] = []
         errors: list[RowError] = []
         count = 0
-        for cells in reader:
-            line = reader.line_num
+        for line, cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             count += 1
@@ -316,13 +302,15 @@ class CaseImporter:
 
     async def run(
         self,
-        text: str,
+        text: str | Iterable[str],
         skip_bad: bool = False,
         progress: Progress | None = None,
         case_progress: Progress | None = None,
     ) -> ImportReport:
-        """Import `text`; raises ImportAborted (nothing written) on errors unless `skip_bad`."""
+        """Import `text` (or its lines); raises ImportAborted or BadFile (nothing written) on
+        errors unless `skip_bad`."""
         rows, errors, count = self.parse(text, progress)
+        rows, errors = await self._known_units(rows, errors)
         report = ImportReport(rows=count, errors=errors)
         rows, collisions = self._collisions_in_file(rows)
         report.errors += collisions
@@ -411,6 +399,22 @@ class CaseImporter:
         report.errors.sort(key=lambda e: e.line)
         return report
 
+    async def _known_units(
+        self, rows: list[_Row], errors: list[RowError]
+    ) -> tuple[list[_Row], list[RowError]]:
+        """Refuse rows whose enhet is neither known (staff register) nor allowed as new."""
+        if self.new_units is None:
+            return rows, errors
+        async with self.unit_of_work(readonly=True) as uow:
+            known = set(await uow.reports.unit_names())
+        allowed = known | self.new_units
+        unknown = [row for row in rows if row.enhet not in allowed]
+        if not unknown:
+            return rows, errors
+        errors = errors + [RowError(row.line, _unknown_unit(row.enhet, known)) for row in unknown]
+        errors.sort(key=lambda error: error.line)
+        return [row for row in rows if row.enhet in allowed], errors
+
     @staticmethod
     def _collisions_in_file(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
         """Two different references with the same code in one file: refuse both."""
@@ -427,6 +431,21 @@ def _collision_message(code: str) -> str:
         "two different case references give the code {code}; nothing is merged. "
         "Ask IT to set FRISTER_PSEUDONYM_LENGTH=12"
     ).format(code=code)
+
+
+def _unknown_unit(name: str, known: Iterable[str]) -> str:
+    """The enhet is unknown; name the closest known one (never the refused cell itself)."""
+    by_fold = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(name.casefold(), by_fold, n=1, cutoff=0.6)
+    if close:
+        return _(
+            "the enhet is not in the staff register: did you mean {enhet}? (a new enhet is "
+            "created only with --new-enhet)"
+        ).format(enhet=by_fold[close[0]])
+    return _(
+        "the enhet is not in the staff register (import the staff first, or create it with "
+        "--new-enhet)"
+    )
 
 
 def _echo(cell: str) -> str:

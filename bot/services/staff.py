@@ -9,10 +9,8 @@ are left as they are; an absence registered in chat is kept.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -24,6 +22,7 @@ from bot.domain.staff import StaffMember, is_platform_user_id, normal_user_id
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
+from bot.services.import_file import csv_rows, header_refusal, identifier_in_header
 from bot.services.importer import RowError
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
@@ -90,30 +89,20 @@ class StaffImporter:
         self.clock = clock
 
     def parse(
-        self, text: str, progress: Progress | None = None
+        self, source: str | Iterable[str], progress: Progress | None = None
     ) -> tuple[list[tuple[int, StaffMember]], list[RowError], int]:
-        lines = text.splitlines()
-        if not lines or not lines[0].strip():
-            return [], [RowError(1, _("the file is empty"))], 0
-        delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        header = next(reader)
+        header, reader = csv_rows(source)
         if any(find_identifiers(cell) for cell in header):
-            return [], [RowError(1, _identifier_message(1))], 0
+            raise identifier_in_header()
         columns = [ALIASES.get(_key(name)) for name in header]
-        missing = [name for name in COLUMNS if name not in columns]
-        if missing:
-            message = _("the header must have the columns {columns}").format(
-                columns=", ".join(COLUMNS)
-            )
-            return [], [RowError(1, message)], 0
+        if any(name not in columns for name in COLUMNS):
+            raise header_refusal(COLUMNS, OPTIONAL)
         index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
         records: list[tuple[int, StaffMember]] = []
         errors: list[RowError] = []
         seen: dict[str, int] = {}
         count = 0
-        for cells in reader:
-            line = reader.line_num
+        for line, cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             count += 1
@@ -205,9 +194,11 @@ class StaffImporter:
         )
         return member, []
 
-    async def run(self, text: str, progress: Progress | None = None) -> StaffReport:
-        """Store the register; raises StaffImportAborted (nothing stored) on any error."""
-        records, errors, count = self.parse(text, progress)
+    async def run(
+        self, source: str | Iterable[str], progress: Progress | None = None
+    ) -> StaffReport:
+        """Store the register; raises StaffImportAborted or BadFile (nothing stored) on errors."""
+        records, errors, count = self.parse(source, progress)
         report = StaffReport(rows=count, errors=errors)
         if errors:
             raise StaffImportAborted(report)
