@@ -217,6 +217,7 @@ class SlackStandIn:
         self._opened: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._release = asyncio.Event()
+        self._holding_responses: asyncio.Event | None = None
         self._post_waiters: set[asyncio.Event] = set()
         self._ts_counter = 0
         self._view_counter = 0
@@ -278,6 +279,9 @@ class SlackStandIn:
         errors = block_errors(blocks) if blocks is not None else []
         if errors or not (payload.get("text") or blocks or payload.get("delete_original")):
             return web.Response(status=400, text="invalid_blocks" if errors else "no_text")
+        held = self._holding_responses
+        if held is not None:  # in flight until release()
+            await held.wait()
         response = Response(request.match_info["key"], payload)
         self.responses.append(response)
         if self.on_response is not None:
@@ -310,9 +314,16 @@ class SlackStandIn:
         return len(self._faults[method])
 
     def release(self) -> None:
-        """Let every request held by `Fault.hang_after_record` answer."""
+        """Let every request held by `Fault.hang_after_record` or `hold_responses` answer."""
         self._release.set()
         self._release = asyncio.Event()
+        if self._holding_responses is not None:
+            self._holding_responses.set()
+            self._holding_responses = None
+
+    def hold_responses(self) -> None:
+        """Hold every post to a response_url (unanswered, unrecorded) until `release()`."""
+        self._holding_responses = asyncio.Event()
 
     def enforce_rate_limits(
         self,
