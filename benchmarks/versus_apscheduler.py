@@ -348,8 +348,8 @@ async def frister_restart(backend: str, k: int = 100) -> dict:
             )
             for i in range(1, k + 1)
         }
-        async with first.unit_of_work() as store:
-            await store.apply_deadline_changes(changes, down_at.astimezone(UTC))
+        async with first.unit_of_work() as uow:
+            await uow.cases.apply_deadline_changes(changes, down_at.astimezone(UTC))
         await first.planner().tick()
         async with engine.connect() as connection:
             planned_before = (

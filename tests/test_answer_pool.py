@@ -21,6 +21,7 @@ from bot.testing.slack_standin import SlackStandIn
 from handlers.slack.app import build
 from handlers.slack.messenger import SlackMessenger, make_client
 from tests.factories import add_person
+from tests.test_cli import run
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ANNA = "U0ANNA001"
@@ -143,3 +144,21 @@ async def test_expired_key_counts_as_new_before_it_is_forgotten(app, clock):
     clock.set(clock.now() + app.limits.replay_memory + timedelta(seconds=1))
     assert await chat.remember("req:b")  # not yet pruned, but older than the window
     assert not await chat.remember("req:b")
+
+
+async def test_status_shows_the_counts(settings, tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'status.db'}"
+    app = App(settings.model_copy(update={"database_url": url}))
+    try:
+        await app.prepare_database()
+        counts = AnswerCounts(answered=7, shed=2, failed=1)
+        window = timedelta(minutes=5)
+        for worker in ("host:1", "host:2"):  # two processes: summed
+            await housekeeping(
+                app.unit_of_work, app.clock, replay_window=window, worker=worker, counts=counts
+            )
+    finally:
+        await app.close()
+    done = await asyncio.to_thread(run, tmp_path, "status", FRISTER_DATABASE_URL=url)
+    expected = "Svar sedan start: 14 besvarade, 4 ombedda att försöka igen, 2 misslyckade."
+    assert expected in done.stdout.splitlines()
