@@ -162,3 +162,16 @@ async def test_status_shows_the_counts(settings, tmp_path):
     done = await asyncio.to_thread(run, tmp_path, "status", FRISTER_DATABASE_URL=url)
     expected = "Svar sedan start: 14 besvarade, 4 ombedda att försöka igen, 2 misslyckade."
     assert expected in done.stdout.splitlines()
+
+
+async def test_answers_reuse_one_connection(app, slack, runtime):
+    sender = SlackSender(f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack)
+    try:
+        for _ in range(3):
+            await sender.command(ANNA, "hjälp")
+            async with asyncio.timeout(10):
+                await app.answer_pool.idle()
+    finally:
+        await sender.close()
+    assert len(slack.responses) == 3
+    assert len({r.peer for r in slack.responses}) == 1  # not a new TCP connection per answer

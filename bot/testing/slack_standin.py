@@ -123,6 +123,7 @@ class Response:
 
     key: str
     payload: JsonDict
+    peer: tuple[str, int] | None = None  # the client's address: the same one = a reused connection
 
     @property
     def text(self) -> str:
@@ -282,7 +283,8 @@ class SlackStandIn:
         held = self._holding_responses
         if held is not None:  # in flight until release()
             await held.wait()
-        response = Response(request.match_info["key"], payload)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        response = Response(request.match_info["key"], payload, tuple(peer) if peer else None)
         self.responses.append(response)
         if self.on_response is not None:
             try:
