@@ -119,6 +119,25 @@ async def test_failing_job_is_counted_and_the_pool_goes_on():
     assert not pool.submit(works) and pool.counts().shed == 1  # stopped: shed, not lost
 
 
+async def test_stopping_leaves_no_caller_waiting():
+    pool = AnswerPool(workers=1, queue_size=2)
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck() -> None:
+        started.set()
+        await never.wait()
+
+    first = asyncio.create_task(pool.run(stuck))
+    await started.wait()
+    second = asyncio.create_task(pool.run(stuck))
+    await asyncio.sleep(0)  # one yield (no waiting): `second` queues behind the stuck one
+    await pool.stop(drain=0)
+    async with asyncio.timeout(5):
+        for waiting in (first, second):
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+
+
 async def test_tick_forgets_old_keys_and_records_counts(app, clock):
     chat = app.chat()
     assert await chat.remember("req:a")

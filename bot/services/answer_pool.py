@@ -64,7 +64,7 @@ class AnswerPool:
             raise ValueError("an answer pool needs at least one worker and one queue place")
         self.workers = workers
         self.queue_size = queue_size
-        self._queue: asyncio.Queue[Job] | None = None
+        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.answered = 0
@@ -77,6 +77,18 @@ class AnswerPool:
     def submit(self, job: Job) -> bool:
         """Queue `job`; False (and counted as shed) when the queue is full or the pool stops:
         then the caller tells the person to try again."""
+        return self._put(job, None)
+
+    async def run(self, job: Job) -> bool:
+        """Queue `job` and wait until a worker has done it (its exception is raised here);
+        False at once when it was shed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self._put(job, done):
+            return False
+        await done
+        return True
+
+    def _put(self, job: Job, done: asyncio.Future[None] | None) -> bool:
         if self._stopping:
             self.shed += 1
             return False
@@ -84,30 +96,10 @@ class AnswerPool:
             self._start()
         assert self._queue is not None
         try:
-            self._queue.put_nowait(job)
+            self._queue.put_nowait((job, done))
         except asyncio.QueueFull:
             self.shed += 1
             return False
-        return True
-
-    async def run(self, job: Job) -> bool:
-        """Queue `job` and wait until a worker has done it (its exception is raised here);
-        False at once when it was shed."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        async def tracked() -> None:
-            try:
-                await job()
-            except BaseException as error:
-                if not done.done():
-                    done.set_exception(error)
-                raise
-            if not done.done():
-                done.set_result(None)
-
-        if not self.submit(tracked):
-            return False
-        await done
         return True
 
     def _start(self) -> None:
@@ -120,16 +112,22 @@ class AnswerPool:
     async def _work(self) -> None:
         assert self._queue is not None
         while True:
-            job = await self._queue.get()
+            job, done = await self._queue.get()
             try:
                 await job()
             except asyncio.CancelledError:
+                if done is not None:
+                    done.cancel()
                 raise
             except Exception as error:  # the job told the person; its text stays out of logs
                 self.failed += 1
                 log.debug("an answer failed: %s", type(error).__name__)
+                if done is not None and not done.done():
+                    done.set_exception(error)
             else:
                 self.answered += 1
+                if done is not None and not done.done():
+                    done.set_result(None)
             finally:
                 self._queue.task_done()
 
@@ -141,16 +139,26 @@ class AnswerPool:
     async def stop(self, drain: float = 5.0) -> None:
         """Refuse new jobs, give the queued ones up to `drain` seconds, then stop the workers."""
         self._stopping = True
-        if self._queue is not None:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(drain):
-                    await self._queue.join()
+        if self._queue is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(drain):
+                await self._queue.join()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        dropped = 0
+        while not self._queue.empty():
+            _job, done = self._queue.get_nowait()
+            self._queue.task_done()
+            dropped += 1
+            if done is not None:
+                done.cancel()
+        if dropped:
+            log.warning("%s queued answers were not built: the process stopped", dropped)
 
 
 async def housekeeping(
