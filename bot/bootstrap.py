@@ -23,6 +23,7 @@ from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.rules import RulePack, load_rule_pack
 from bot.i18n import _
 from bot.ports.messenger import Limits, Messenger
+from bot.services.answer_pool import AnswerPool
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
@@ -33,7 +34,13 @@ from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
 from handlers.slack.limits import SLACK_LIMITS
 from handlers.teams.limits import TEAMS_LIMITS
 from storage.addresses import SqlAddressBook
-from storage.database import create_engine, current_revision, head_revision, session_factory
+from storage.database import (
+    create_engine,
+    current_revision,
+    head_revision,
+    pool_size,
+    session_factory,
+)
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
 from storage.unit_of_work import SqlUnitOfWork
@@ -44,6 +51,7 @@ class Services:
     """The services the chat adapter (handlers.slack) calls."""
 
     chat: ChatService
+    answers: AnswerPool
 
 
 @dataclass
@@ -75,6 +83,19 @@ class App:
     @cached_property
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(session_factory(self.engine))
+
+    @cached_property
+    def answer_pool(self) -> AnswerPool:
+        """The one pool that builds answers to questions (Slack and Teams): never more workers
+        than the database pool has connections, so answers cannot exhaust it."""
+        workers = self.settings.answer_workers
+        limit = pool_size(self.engine)
+        return AnswerPool(min(workers, limit) if limit else workers, self.settings.answer_queue)
+
+    @property
+    def worker_id(self) -> str:
+        """This process, as it names itself in the outbox and the runtime state."""
+        return f"{socket.gethostname()}:{os.getpid()}"
 
     @cached_property
     def pseudonymiser(self) -> Pseudonymiser:
@@ -133,7 +154,7 @@ class App:
             self.notices,
             self.clock,
             self.window,
-            worker or f"{socket.gethostname()}:{os.getpid()}",
+            worker or self.worker_id,
             self.settings.admin_channel,
             **kwargs,
         )
@@ -185,7 +206,7 @@ class App:
 
     def services(self) -> Services:
         """What the chat adapter calls (handlers.slack.app.build(services, ...))."""
-        return Services(chat=self.chat())
+        return Services(chat=self.chat(), answers=self.answer_pool)
 
     def address_book(self) -> SqlAddressBook:
         """Where Teams reaches people and channels proactively."""
@@ -205,5 +226,7 @@ class App:
             )
 
     async def close(self) -> None:
+        if "answer_pool" in self.__dict__:
+            await self.answer_pool.stop()
         if "engine" in self.__dict__ and self.engine_override is None:
             await self.engine.dispose()

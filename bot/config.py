@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     mode: str = Field("socket", alias="FRISTER_MODE")
     delivery_seconds: float = Field(5.0, alias="FRISTER_DELIVERY_SECONDS", gt=0, le=600)
     delivery_lease_seconds: int = Field(120, alias="FRISTER_DELIVERY_LEASE_SECONDS", ge=5, le=3600)
+    answer_workers: int = Field(4, alias="FRISTER_ANSWER_WORKERS", ge=1, le=100)
+    answer_queue: int = Field(100, alias="FRISTER_ANSWER_QUEUE", ge=1, le=100_000)
     digest: bool = Field(False, alias="FRISTER_DIGEST")
     delegation_mode: str = Field("refuse", alias="FRISTER_DELEGATION_MODE")
     watchdog_min_days: int = Field(2, alias="FRISTER_WATCHDOG_MIN_DAYS", ge=1, le=30)

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.bootstrap import App
 from bot.config import Settings, SettingsError
 from bot.i18n import _
+from bot.services.answer_pool import housekeeping
 from bot.services.selfaudit import SelfAudit
 
 log = logging.getLogger("frister")
@@ -33,8 +34,12 @@ class Runtime:
         settings = app.settings
         self.planner = app.planner()
         self.delivery = app.delivery(messenger)
+        self.answers = app.answer_pool
         self.audit = SelfAudit(
-            app.unit_of_work, app.clock, timedelta(seconds=settings.tick_seconds)
+            app.unit_of_work,
+            app.clock,
+            timedelta(seconds=settings.tick_seconds),
+            answers=self.answers.counts,
         )
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
         self.web = web_app if web_app is not None else web.Application()  # Teams: its app
@@ -54,6 +59,16 @@ class Runtime:
                 log.info("planned %s messages for %s deadlines", result.planned, result.deadlines)
         except Exception:  # the next tick retries; the self-audit reports a stalled planner
             log.exception("planning tick failed")
+        try:
+            await housekeeping(
+                self.app.unit_of_work,
+                self.app.clock,
+                replay_window=self.app.limits.replay_memory,
+                worker=self.app.worker_id,
+                counts=self.answers.counts(),
+            )
+        except Exception:  # the next tick retries
+            log.exception("housekeeping failed")
 
     async def deliver(self) -> None:
         if self._delivering.locked():  # one delivery loop per process (the lease is per worker)
@@ -150,6 +165,7 @@ class Runtime:
             await self.socket.close_async()
         if self._runner:
             await self._runner.cleanup()
+        await self.answers.stop()  # the answers already queued, then no more
 
 
 def serve(settings: Settings) -> int:
@@ -181,14 +197,16 @@ def serve(settings: Settings) -> int:
         app = App(settings)
         await app.prepare_database()
         token = settings.slack_bot_token.get_secret_value()
-        client = make_client(token, settings.slack_api_url)
+        session = aiohttp.ClientSession()  # one for the Web API and the response_urls
+        client = make_client(token, settings.slack_api_url, session=session)
         secret = settings.slack_signing_secret
         bolt = build_bolt(
             app.services(),
-            client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+            client=AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session),
             signing_secret=secret.get_secret_value() if secret else None,
         )
-        await run_until_stopped(Runtime(app, SlackMessenger(client), bolt), app.close)
+        runtime = Runtime(app, SlackMessenger(client), bolt)
+        await run_until_stopped(runtime, session.close, app.close)
 
     asyncio.run(main())
     return 0

@@ -360,15 +360,21 @@ class SqlChatStore:
     # ---- processed requests ---------------------------------------------------------------
 
     async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
-        """Remember `key`; False when it was already remembered (a retry or a replay)."""
-        await self.session.execute(
-            delete(ProcessedRequest).where(ProcessedRequest.created_at < now - keep)
-        )
+        """Remember `key`; False when it was remembered within `keep` (a retry or a replay).
+        One statement: an expired key is taken over; old keys are deleted once per tick."""
         dialect = self.session.bind.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ProcessedRequest).values(key=key[:80], created_at=now)
         result = await self.session.execute(
-            insert(ProcessedRequest)
-            .values(key=key[:80], created_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
+            statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"created_at": statement.excluded.created_at},
+                where=ProcessedRequest.created_at < now - keep,
+            )
         )
         return (result.rowcount or 0) > 0
+
+    async def forget_requests(self, before: datetime) -> None:
+        await self.session.execute(
+            delete(ProcessedRequest).where(ProcessedRequest.created_at < before)
+        )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from storage.faults import check_sqlite_directory
 
@@ -59,6 +60,17 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def pool_size(engine: AsyncEngine) -> int | None:
+    """How many connections the engine keeps open at most without overflow: the queue pool's
+    size, 1 for a pool of one shared connection, None when there is no such limit."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return pool.size()
+    if isinstance(pool, StaticPool | SingletonThreadPool):
+        return 1
+    return None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

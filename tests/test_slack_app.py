@@ -107,6 +107,7 @@ async def test_failed_command_is_answered(broken, slack, caplog, process_before_
         status, body = await sender.command(ANNA, text)
         async with asyncio.timeout(10):
             await answered.wait()
+            await broken.answer_pool.idle()
     finally:
         await sender.close()
         await runtime.stop()
@@ -114,6 +115,7 @@ async def test_failed_command_is_answered(broken, slack, caplog, process_before_
     (response,) = slack.responses
     assert response.text == APOLOGY
     assert not response.public and not response.replaces
+    assert broken.answer_pool.counts().failed == 1  # counted for /healthz
     (failure,) = [r for r in caplog.records if r.name == "frister.slack" and r.levelname == "ERROR"]
     assert failure.getMessage().startswith(f"command /frister from {ANNA} failed: OperationalError")
     assert failure.exc_info is None

@@ -321,6 +321,11 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
             failed=checks["delivery"]["failed"],
         )
     )
+    print(
+        _(
+            "Answers since start: {answered} answered, {shed} told to try again, {failed} failed."
+        ).format(**{k: checks["answers"][k] for k in ("answered", "shed", "failed")})
+    )
     for row in failed:
         print(
             "  "

@@ -123,6 +123,7 @@ class Response:
 
     key: str
     payload: JsonDict
+    peer: tuple[str, int] | None = None  # the client's address: the same one = a reused connection
 
     @property
     def text(self) -> str:
@@ -217,6 +218,7 @@ class SlackStandIn:
         self._opened: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._release = asyncio.Event()
+        self._holding_responses: asyncio.Event | None = None
         self._post_waiters: set[asyncio.Event] = set()
         self._ts_counter = 0
         self._view_counter = 0
@@ -278,7 +280,11 @@ class SlackStandIn:
         errors = block_errors(blocks) if blocks is not None else []
         if errors or not (payload.get("text") or blocks or payload.get("delete_original")):
             return web.Response(status=400, text="invalid_blocks" if errors else "no_text")
-        response = Response(request.match_info["key"], payload)
+        held = self._holding_responses
+        if held is not None:  # in flight until release()
+            await held.wait()
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        response = Response(request.match_info["key"], payload, tuple(peer) if peer else None)
         self.responses.append(response)
         if self.on_response is not None:
             try:
@@ -310,9 +316,16 @@ class SlackStandIn:
         return len(self._faults[method])
 
     def release(self) -> None:
-        """Let every request held by `Fault.hang_after_record` answer."""
+        """Let every request held by `Fault.hang_after_record` or `hold_responses` answer."""
         self._release.set()
         self._release = asyncio.Event()
+        if self._holding_responses is not None:
+            self._holding_responses.set()
+            self._holding_responses = None
+
+    def hold_responses(self) -> None:
+        """Hold every post to a response_url (unanswered, unrecorded) until `release()`."""
+        self._holding_responses = asyncio.Event()
 
     def enforce_rate_limits(
         self,

@@ -30,11 +30,11 @@ async def pressed(
     request: AsyncBoltRequest,
     adapter: Adapter,
 ) -> None:
-    await ack()
     action_id, value = action["action_id"], str(action.get("value") or "")
     await adapter.answer(
         lambda who: adapter.chat.button(who, action_id, value),
         caller(body["user"]["id"], (body.get("channel") or {}).get("id")),
+        ack=ack,
         request=request,
         body=body,
         respond=respond,

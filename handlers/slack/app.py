@@ -17,6 +17,7 @@ from handlers.slack.adapter import CONTEXT_KEY, Adapter
 from handlers.slack.fallback import failed
 from handlers.slack.limits import SLACK_LIMITS
 from handlers.slack.replay import RecentKeys, Replays, acks_first
+from handlers.slack.respond import SharedRespond
 
 BOLT_LOGGER = "frister.slack.bolt"
 # Their DEBUG logs print request bodies, which may hold what people typed: never below INFO.
@@ -32,8 +33,10 @@ def build(
     recent: RecentKeys | None = None,
 ) -> AsyncApp:
     """The Bolt app for `services` (bot.bootstrap.Services), calling the Web API with
-    `client`. HTTP mode needs the signing secret; Socket Mode does not use it. `recent`: the
-    memory of read-only questions already answered (by default for Slack's replay window)."""
+    `client`; response_urls are posted to through the client's session when it has one
+    (closed by its owner). HTTP mode needs the signing secret; Socket Mode does not use it.
+    `recent`: the memory of read-only questions already answered (by default for Slack's
+    replay window)."""
     for name in QUIET_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
@@ -44,10 +47,14 @@ def build(
         logger=logging.getLogger(BOLT_LOGGER),
     )
     recent = recent if recent is not None else RecentKeys(SLACK_LIMITS.replay_memory)
-    adapter = Adapter(services.chat, Replays(services.chat, recent))
+    replays = Replays(services.chat, recent)
+    adapter = Adapter(services.chat, replays, services.answers, wait=process_before_response)
+    session = client.session  # the process's one HTTP session (None: one per call)
 
     async def provide(context: AsyncBoltContext, next) -> BoltResponse:
         context[CONTEXT_KEY] = adapter
+        if session is not None and context.response_url:
+            context["respond"] = SharedRespond(response_url=context.response_url, session=session)
         return await next()
 
     async def once_only(req: AsyncBoltRequest, body: dict[str, Any], next) -> BoltResponse:

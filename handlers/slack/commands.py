@@ -1,4 +1,4 @@
-"""`/frister`: acknowledge at once, then answer through the response_url."""
+"""`/frister`: acknowledge at once, then answer through the response_url (the answer pool)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ async def frister(
     body: dict[str, Any],
     adapter: Adapter,
 ) -> None:
-    await ack()
     text = from_slack(command.get("text") or "")
     await adapter.answer(
         lambda who: adapter.chat.command(who, text),
         caller(command["user_id"], command.get("channel_id")),
+        ack=ack,
         request=request,
         body=body,
         respond=respond,

@@ -21,13 +21,21 @@ from handlers.slack.errors import classify
 METADATA_EVENT_TYPE = "frister_notification"
 
 
-def make_client(token: str, base_url: str, timeout: float = 10.0) -> AsyncWebClient:
-    """A Web API client without slack_sdk's retries: Frister's delivery service owns retries."""
+def make_client(
+    token: str,
+    base_url: str,
+    timeout: float = 10.0,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """A Web API client without slack_sdk's retries: Frister's delivery service owns retries.
+    With a `session` every call reuses its connections (its owner closes it); without, each
+    call opens its own."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,  # type: ignore[arg-type]  # slack_sdk says int; aiohttp takes a float
         retry_handlers=[],
+        session=session,
     )
 
 

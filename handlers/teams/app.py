@@ -73,7 +73,8 @@ def build_teams_app(
         connection_manager=manager,
     )
     chat, book = app.chat(), book or app.address_book()
-    turns = Turns(chat, book, app.clock, HomeCards(chat, app.unit_of_work, book, app.clock))
+    homes = HomeCards(chat, app.unit_of_work, book, app.clock)
+    turns = Turns(chat, book, app.clock, homes, answers=app.answer_pool)
     agent.add_route(lambda _context: True, turns)
 
     async def on_error(context: TurnContext, error: Exception) -> None:

@@ -18,6 +18,7 @@ from bot.domain.messages import Message
 from bot.i18n import _
 from bot.ports.addresses import AddressBook
 from bot.ports.conversation import Answer, Caller
+from bot.services.answer_pool import AnswerPool, busy
 from handlers.teams import activities, cards
 from handlers.teams.home import HomeCards, is_home_command
 from handlers.teams.replies import (
@@ -54,14 +55,31 @@ def note_answer(text: str) -> Json:
 
 class Turns:
     def __init__(
-        self, chat: ChatService, book: AddressBook, clock, homes: HomeCards | None = None
+        self,
+        chat: ChatService,
+        book: AddressBook,
+        clock,
+        homes: HomeCards | None = None,
+        answers: AnswerPool | None = None,
     ) -> None:
         self.chat = chat
         self.book = book
         self.clock = clock
         self.homes = homes
+        self.answers = answers
 
     async def __call__(self, context: TurnContext, _state: Any = None) -> None:
+        """The turn, done by the answer pool when there is one: when it is full the person is
+        told at once to try again in a minute."""
+        try:
+            if self.answers is None:
+                await self.turn(context)
+            elif not await self.answers.run(lambda: self.turn(context)):
+                await told_busy(context)
+        except Exception:  # the turn told the person; the pool counted it as failed
+            pass
+
+    async def turn(self, context: TurnContext) -> None:
         raw = activities.as_json(context.activity)
         try:
             key = activities.replay_key(raw)
@@ -83,6 +101,7 @@ class Turns:
         except Exception as error:  # never the content: exceptions may quote what was typed
             log.error("Teams turn failed: %s", type(error).__name__)
             await failed(context)
+            raise
 
     # ---- commands ---------------------------------------------------------------------------
 
@@ -277,7 +296,16 @@ class Turns:
 
 async def failed(context: TurnContext) -> None:
     """Tell the person, in Swedish and without details, that their request failed."""
-    text = _("Something went wrong. Please try again in a while.")
+    await tell(context, _("Something went wrong. Please try again in a while."))
+
+
+async def told_busy(context: TurnContext) -> None:
+    """The answer pool was full: "try again in a minute"."""
+    await tell(context, busy())
+
+
+async def tell(context: TurnContext, text: str) -> None:
+    """A short note: in the invoke response, or as a message."""
     try:
         if context.activity.type == "invoke":
             await context.send_activity(invoke_response(note_answer(text)))

@@ -195,9 +195,13 @@ class MemoryChatStore:
 
     async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
         processed = self.data.processed
-        for old in [k for k, at in processed.items() if at < now - keep]:
-            del processed[old]
-        if key[:80] in processed:
+        seen = processed.get(key[:80])
+        if seen is not None and seen >= now - keep:
             return False
         processed[key[:80]] = now
         return True
+
+    async def forget_requests(self, before: datetime) -> None:
+        processed = self.data.processed
+        for old in [k for k, at in processed.items() if at < before]:
+            del processed[old]
