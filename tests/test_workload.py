@@ -1,0 +1,177 @@
+"""Workload figures (pure): counts, loads, thresholds, suggestions, absence, the chart.
+
+Every expected figure is computed by hand in the comments, from the built-in weights:
+utredning 3, uppföljning 0.5, everything else 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+
+from bot.domain.deadline import Deadline
+from bot.domain.deadlines import Status
+from bot.domain.roles import Role
+from bot.domain.rules import WorkloadSettings, load_rule_pack
+from bot.domain.staff import StaffMember
+from bot.domain.workload import person_name, unit_load, week_bars
+from bot.services.workload_chart import chart_png
+from bot.services.workload_watch import at_risk
+
+PACK = load_rule_pack()
+DAY = date(2026, 11, 23)  # a Monday
+NORD = "Nord"
+ANNA, BO, CECI, DAN = 1, 2, 3, 4
+
+
+def staff(**anna: object) -> list[StaffMember]:
+    return [
+        StaffMember(
+            id=ANNA,
+            chat_user_id="U0ANNA",
+            email="anna.berg@kommun.se",
+            role=Role.HANDLAGGARE,
+            enhet_id=1,
+            **anna,
+        ),  # type: ignore[arg-type]
+        StaffMember(
+            id=BO, chat_user_id="U0BO", email="bo.ek@kommun.se", role=Role.HANDLAGGARE, enhet_id=1
+        ),
+        StaffMember(
+            id=CECI,
+            chat_user_id="U0CECI",
+            email="cecilia@kommun.se",
+            role=Role.HANDLAGGARE,
+            enhet_id=1,
+        ),
+        StaffMember(id=DAN, chat_user_id="U0DAN", role=Role.CHEF, enhet_id=1),
+    ]
+
+
+def frist(n: int, owner: int | None, rule: str, last: date, **more: object) -> Deadline:
+    return Deadline(
+        frist_id=n,
+        case_id=n,
+        code=f"K{n}",
+        rule_id=rule,
+        trigger_date=last - timedelta(120),
+        last_day=last,
+        status=Status.OPEN,
+        enhet_id=1,
+        handlaggare_id=owner,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+DEADLINES = [
+    frist(1, ANNA, "utredning", date(2026, 11, 26)),  # in 3 days: 7/14/28; weight 3
+    frist(2, ANNA, "utredning", date(2027, 1, 10)),  # later than 28 days; weight 3
+    frist(3, ANNA, "forhandsbedomning", date(2026, 11, 20)),  # overdue; weight 1
+    frist(4, ANNA, "uppfoljning", date(2026, 12, 15)),  # in 22 days: 28; weight 0.5
+    frist(5, BO, "forhandsbedomning", date(2026, 12, 1)),  # in 8 days: 14/28; weight 1
+    frist(6, BO, "overvagande", date(2026, 12, 1), extended_to=date(2026, 12, 10)),  # 17: 28
+    frist(7, CECI, "forhandsbedomning", date(2026, 11, 30)),  # in 7 days: 7/14/28
+    frist(8, None, "forhandsbedomning", date(2026, 11, 30)),  # nobody's
+    replace(frist(9, CECI, "utredning", date(2026, 11, 30)), status=Status.DONE),  # closed
+]
+
+
+def by_name(unit):
+    return {p.name: p for p in unit.people}
+
+
+def test_counts():
+    people = by_name(unit_load(1, NORD, DEADLINES, staff(), DAY, PACK))
+    anna, bo, ceci = people["Anna Berg"], people["Bo Ek"], people["Cecilia"]
+    assert (anna.open_utredningar, anna.due, anna.overdue, anna.extended) == (2, (1, 1, 2), 1, 0)
+    assert (bo.open_utredningar, bo.due, bo.overdue, bo.extended) == (0, (0, 1, 2), 0, 1)
+    assert (ceci.open_utredningar, ceci.due, ceci.overdue) == (0, (1, 1, 1), 0)
+    assert "Handläggare 4" not in people  # the chef holds nothing and is not listed
+
+
+def test_loads():
+    people = by_name(unit_load(1, NORD, DEADLINES, staff(), DAY, PACK))
+    assert people["Anna Berg"].load == 7.5  # 3 + 3 + 1 + 0.5
+    assert people["Anna Berg"].load_14 == 4.0  # 3 (26 Nov) + 1 (overdue)
+    assert people["Bo Ek"].load == 2.0
+    assert people["Cecilia"].load == 1.0
+
+
+def test_threshold_and_suggestion():
+    unit = unit_load(1, NORD, DEADLINES, staff(), DAY, PACK)
+    assert unit.median == 2.0  # of 7.5, 2, 1
+    assert unit.threshold == 3.0  # 1.5 × 2
+    assert [p.name for p in unit.over] == ["Anna Berg"]
+    assert unit.room is not None and unit.room.name == "Cecilia"
+    assert unit.unassigned == 1
+    assert [p.name for p in unit.people] == ["Anna Berg", "Bo Ek", "Cecilia"]  # highest first
+
+
+def test_fixed_threshold():
+    pack = replace(PACK, workload=WorkloadSettings(thresholds={NORD: 8}))
+    unit = unit_load(1, NORD, DEADLINES, staff(), DAY, pack)
+    assert (unit.threshold, unit.fixed_threshold, unit.over, unit.room) == (8, True, (), None)
+
+
+def test_median_zero_uses_mean():
+    heavy = [frist(i, BO, "utredning", date(2027, 2, 1)) for i in range(1, 4)]  # 9
+    unit = unit_load(1, NORD, heavy, staff(), DAY, PACK)
+    assert unit.median == 0 and unit.threshold == 4.5  # 1.5 × mean(0, 9, 0) = 1.5 × 3
+    assert [p.name for p in unit.over] == ["Bo Ek"]
+    assert unit.room is not None and unit.room.name == "Anna Berg"  # 0, first by name
+
+
+def test_absence_moves_load_to_the_substitute():
+    away = staff(absent_from=DAY, absent_to=date(2026, 11, 27), substitute_id=BO)
+    people = by_name(unit_load(1, NORD, DEADLINES, away, DAY, PACK))
+    anna, bo = people["Anna Berg"], people["Bo Ek"]
+    assert (anna.load, anna.absent, anna.due) == (0.0, True, (0, 0, 1))  # 15 Dec: she is back
+    assert (bo.load, bo.standing_in, bo.overdue) == (9.5, 4, 1)  # 2 + 7.5
+    assert bo.due == (1, 2, 3)  # 26 Nov falls in the absence
+    unit = unit_load(1, NORD, DEADLINES, away, DAY, PACK)
+    assert unit.threshold == 7.88  # 1.5 × median(9.5, 1) = 1.5 × 5.25, Anna not counted
+    assert [p.name for p in unit.over] == ["Bo Ek"]
+    assert unit.room is not None and unit.room.name == "Cecilia"
+
+
+def test_names_never_chat_ids():
+    assert person_name(StaffMember(id=7, chat_user_id="U0X", role=Role.HANDLAGGARE)) == (
+        "Handläggare 7"
+    )
+    member = StaffMember(id=7, chat_user_id="U0X", email="a.b@x.se", role=Role.HANDLAGGARE)
+    assert person_name(member) == "A B"
+    assert person_name(member, {"U0X": "Anna"}) == "Anna"
+
+
+def test_week_bars():
+    unit = unit_load(1, NORD, DEADLINES, staff(), DAY, PACK)
+    bars = week_bars(unit, DEADLINES, staff(), 4)
+    assert bars.weeks[0] == DAY and bars.weeks[3] == date(2026, 12, 14)
+    assert bars.due == ((1, 0, 0, 1), (0, 1, 1, 0), (0, 1, 0, 0))
+    assert bars.overdue == (1, 0, 0)
+    assert bars.threshold == 3.0  # 1.5 × median(3, 2, 1)
+
+
+def test_chart_is_a_png():
+    unit = unit_load(1, NORD, DEADLINES, staff(), DAY, PACK)
+    data = chart_png(week_bars(unit, DEADLINES, staff(), 4))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 5_000 < len(data) < 300_000
+    image = pytest.importorskip("PIL.Image")
+    with image.open(BytesIO(data)) as png:
+        png.verify()
+    with image.open(BytesIO(data)) as png:
+        assert png.format == "PNG" and png.size[0] >= 600 and png.size[1] >= 400
+
+
+def test_at_risk_boundary():
+    # 4 months from 1 Aug 2026: last day 1 Dec (123 days); a quarter is 30.75 days.
+    d = replace(frist(1, ANNA, "utredning", date(2026, 12, 1)), trigger_date=date(2026, 8, 1))
+    progress = date(2026, 10, 1)
+    assert not at_risk(d, progress, date(2026, 10, 31), 3)  # 31 days left: not less than 1/4
+    assert at_risk(d, progress, date(2026, 11, 1), 3)  # 30 left, 31 days since progress
+    assert not at_risk(d, date(2026, 10, 12), date(2026, 11, 1), 3)  # progress 20 days ago
+    assert not at_risk(d, progress, date(2026, 12, 2), 3)  # overdue: the ladder's business
