@@ -18,14 +18,18 @@ from .rendering import mention
 from .units import unit_allowed
 
 
-def person_line(p: PersonLoad, named: bool = True) -> str:
-    """One person's figures; `named` shows the chat mention (the platform shows the name)."""
-    who = mention(p.chat_user_id) if named and p.chat_user_id else p.name
+def who(p: PersonLoad) -> str:
+    """A person as a mention (the platform shows their name), else their name."""
+    return mention(p.chat_user_id) if p.chat_user_id else p.name
+
+
+def person_line(p: PersonLoad) -> str:
+    """One person's figures."""
     text = _(
         "{who}: load {load} · utredningar {utr} · due 7/14/28 days {d7}/{d14}/{d28} · "
         "overdue {late} · extended {ext}"
     ).format(
-        who=who,
+        who=who(p),
         load=number(p.load),
         utr=p.open_utredningar,
         d7=p.due[0],
@@ -47,9 +51,7 @@ def unit_pages(ctx: ChatContext, unit: UnitLoad) -> tuple[Message, ...]:
     title = _("Workload, {unit}").format(unit=unit.enhet)
     lines = [person_line(p) for p in unit.people] or [_("No handläggare in the enhet.")]
     lead = [threshold_text(unit, ctx.pack.workload.factor)]
-    suggestion = suggestion_text(unit)
-    if suggestion and unit.room is not None and unit.room.chat_user_id:
-        suggestion = suggestion.replace(unit.room.name, mention(unit.room.chat_user_id), 1)
+    suggestion = suggestion_text(unit, who)
     if suggestion:
         lead.append(suggestion)
     if unit.unassigned:

@@ -3,14 +3,14 @@ and the report share (one computation: bot.domain.workload)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.deadline import Deadline
 from bot.domain.rules import RulePack
 from bot.domain.staff import StaffMember
-from bot.domain.workload import HORIZONS, UnitLoad, WeekBars, unit_load, week_bars
+from bot.domain.workload import HORIZONS, PersonLoad, UnitLoad, WeekBars, unit_load, week_bars
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores
 from bot.services.csv_cells import csv_text
@@ -51,13 +51,18 @@ async def read_all(
     return [await read_workload(uow, u.id, u.name, day, pack, names) for u in units]
 
 
+def _name(person: PersonLoad) -> str:
+    return person.name
+
+
 def number(value: float) -> str:
     """1.5 → "1,5", 3.0 → "3" (Swedish decimals)."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
 
-def headers() -> list[str]:
+def headers(bars: WeekBars | None = None) -> list[str]:
+    weeks = [_("Week {week}").format(week=w.isocalendar().week) for w in bars.weeks] if bars else []
     return [
         _("Handläggare"),
         _("Open utredningar"),
@@ -66,11 +71,13 @@ def headers() -> list[str]:
         _("Extended"),
         _("Load"),
         _("Over threshold"),
+        *weeks,
     ]
 
 
-def table_rows(unit: UnitLoad) -> list[list[object]]:
-    """One row per person, in the order of `headers()`."""
+def table_rows(unit: UnitLoad, bars: WeekBars | None = None) -> list[list[object]]:
+    """One row per person, in the order of `headers()` (with `bars`: deadlines per week)."""
+    weekly = bars.due if bars else tuple(() for _p in unit.people)
     return [
         [
             p.name + (" " + _("(away)") if p.absent else ""),
@@ -80,8 +87,9 @@ def table_rows(unit: UnitLoad) -> list[list[object]]:
             p.extended,
             number(p.load),
             _("yes") if p.over else "",
+            *week,
         ]
-        for p in unit.people
+        for p, week in zip(unit.people, weekly, strict=True)
     ]
 
 
@@ -95,30 +103,33 @@ def threshold_text(unit: UnitLoad, factor: float) -> str:
     )
 
 
-def suggestion_text(unit: UnitLoad) -> str | None:
+def suggestion_text(unit: UnitLoad, name: Callable[[PersonLoad], str] = _name) -> str | None:
+    """Who is above the threshold and who has most room (`name` words a person)."""
     if not unit.over:
         return None
-    over = ", ".join(p.name for p in unit.over)
+    over = ", ".join(name(p) for p in unit.over)
     if unit.room is None:
         return _("Above the threshold: {names}. Nobody present has room to take over.").format(
             names=over
         )
     return _("Above the threshold: {names}. Most room: {room} (load {load}).").format(
-        names=over, room=unit.room.name, load=number(unit.room.load)
+        names=over, room=name(unit.room), load=number(unit.room.load)
     )
 
 
-def to_markdown(units: list[Workload], factor: float) -> str:
+def to_markdown(units: list[Workload], factor: float, weeks: int = 4) -> str:
     lines: list[str] = []
     for work in units:
         unit = work.unit
+        bars = work.bars(weeks)
+        names = headers(bars)
         lines += [
             "# " + _("Workload {enhet}, {day}").format(enhet=unit.enhet, day=unit.day.isoformat()),
             "",
-            "| " + " | ".join(headers()) + " |",
-            "|---|" + "---:|" * (len(headers()) - 2) + "---|",
+            "| " + " | ".join(names) + " |",
+            "|---|" + "---:|" * 6 + "---|" + "---:|" * len(bars.weeks),
         ]
-        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table_rows(unit)]
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table_rows(unit, bars)]
         lines += ["", threshold_text(unit, factor)]
         suggestion = suggestion_text(unit)
         if suggestion:
@@ -129,10 +140,13 @@ def to_markdown(units: list[Workload], factor: float) -> str:
     return "\n".join(lines)
 
 
-def to_csv(units: list[Workload]) -> str:
-    """One row per enhet and person (cells that look like formulas are neutralised)."""
-    rows: list[list[object]] = [[_("enhet"), _("day"), *headers()]]
+def to_csv(units: list[Workload], weeks: int = 4) -> str:
+    """One row per enhet and person, the next weeks as the last columns (cells that look like
+    formulas are neutralised)."""
+    rows: list[list[object]] = []
     for work in units:
-        unit = work.unit
-        rows += [[unit.enhet, unit.day.isoformat(), *row] for row in table_rows(unit)]
-    return csv_text(rows)
+        unit, bars = work.unit, work.bars(weeks)
+        if not rows:
+            rows.append([_("enhet"), _("day"), *headers(bars)])
+        rows += [[unit.enhet, unit.day.isoformat(), *row] for row in table_rows(unit, bars)]
+    return csv_text(rows or [[_("enhet"), _("day"), *headers()]])
