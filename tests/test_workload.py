@@ -175,3 +175,30 @@ def test_at_risk_boundary():
     assert at_risk(d, progress, date(2026, 11, 1), 3)  # 30 left, 31 days since progress
     assert not at_risk(d, date(2026, 10, 12), date(2026, 11, 1), 3)  # progress 20 days ago
     assert not at_risk(d, progress, date(2026, 12, 2), 3)  # overdue: the ladder's business
+
+
+def test_report_section():
+    from bot.ports.reports import ReportRow
+    from bot.services.report_workload import report_names, workload_section
+
+    def row(rule, trigger, last, who, status="open", closed=None):
+        return ReportRow("Nord", "K", rule, trigger, last, None, status, closed, who)
+
+    rows = [
+        row("utredning", date(2026, 7, 1), date(2026, 11, 2), "U0ANNA"),  # open since July
+        row("utredning", date(2026, 9, 1), date(2027, 1, 2), "U0ANNA", "done", date(2026, 10, 15)),
+        row("forhandsbedomning", date(2026, 10, 20), date(2026, 11, 3), "bo.ek@kommun.se"),
+        row("utredning", date(2026, 10, 5), date(2027, 2, 5), "U0GONE"),  # not in the register
+    ]
+    names = report_names(staff())
+    lines = workload_section(rows, date(2026, 10, 1), date(2026, 11, 23), names)
+    text = "\n".join(lines)
+    # 31 October: Anna holds one utredning (the other closed 15 Oct), Bo one förhandsbedömning
+    # due 3 Nov (not yet overdue); the unknown handle gets a number, never its chat id.
+    assert "| Anna Berg | 1 | 1 | 0 |" in lines
+    assert "| Bo Ek | 0 | 1 | 0 |" in lines
+    assert "| Handläggare 1 | 1 | 1 | 0 |" in lines and "U0GONE" not in text
+    trend = lines[lines.index("|---|" + "---:|" * 12) + 1 :]
+    # Anna's utredningar at each month end from Nov 2025 to Oct 2026: 0 until June, one in
+    # July and August, two in September, one in October.
+    assert "| Anna Berg | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 1 | 2 | 1 |" in trend
