@@ -6,6 +6,8 @@
 - Who holds a deadline on a day: its handläggare, or their substitute while they are absent
   (the frånvaro registered in chat or the staff register). The load and overdue figures use
   today; a deadline falling in the next 7/14/28 days counts for whoever holds it on its day.
+- People: the enhet's active handläggare, and anyone else (a 1:e socialsekreterare, a
+  substitute from another enhet) who holds one of its open deadlines.
 - Threshold: a fixed number for the enhet (`[workload] thresholds` in the pack), else `factor`
   × the median load of the people present (the mean when the median is 0). Whoever is above it
   is marked; the present person with the lowest load who is not above is suggested as the one
@@ -27,7 +29,6 @@ from bot.domain.staff import StaffMember
 HORIZONS = (7, 14, 28)
 UTREDNING_RULES = frozenset({"utredning"})
 DEFAULT_RATIO = 1.5
-HOLDING_ROLES = frozenset({Role.HANDLAGGARE, Role.FORSTE_SOCIALSEKRETERARE})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class WeekBars:
     overdue: tuple[int, ...]  # per person
     threshold: float  # in deadlines: the enhet's threshold ratio × the median bar
     enhet: str = ""
+    absent: tuple[bool, ...] = ()  # per person: away today
 
 
 def person_name(member: StaffMember, known: Mapping[str, str] | None = None) -> str:
@@ -134,7 +136,7 @@ def unit_load(
     tallies: dict[int, _Tally] = {
         m.stored_id: _Tally()
         for m in by_id.values()
-        if m.enhet_id == enhet_id and m.active and m.role in HOLDING_ROLES
+        if m.enhet_id == enhet_id and m.active and m.role is Role.HANDLAGGARE
     }
     unassigned = 0
     for d in deadlines:
@@ -244,4 +246,5 @@ def week_bars(
         overdue=tuple(p.overdue for p in unit.people),
         threshold=round(line, 2),
         enhet=unit.enhet,
+        absent=tuple(p.absent for p in unit.people),
     )

@@ -56,8 +56,8 @@ def _name(person: PersonLoad) -> str:
 
 
 def number(value: float) -> str:
-    """1.5 → "1,5", 3.0 → "3" (Swedish decimals)."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    """1.5 → "1,5", 3.75 → "3,75", 3.0 → "3" (Swedish decimals)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
 

@@ -22,8 +22,10 @@ def chart_png(bars: WeekBars) -> bytes:
     from matplotlib import pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    names = list(bars.names) or ["–"]
-    figure, axes = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 3), 4.2), dpi=100)
+    away = " (" + _("away") + ")"
+    names = [n + (away if a else "") for n, a in zip(bars.names, bars.absent, strict=False)]
+    names = names or list(bars.names) or ["–"]
+    figure, axes = plt.subplots(figsize=(max(7.0, 1.1 * len(names) + 4), 4.2), dpi=100)
     positions = list(range(len(names)))
     bottom = [float(n) for n in bars.overdue] or [0.0]
     axes.bar(positions, bottom, color=OVERDUE_COLOUR, label=_("Overdue now"))
@@ -47,7 +49,8 @@ def chart_png(bars: WeekBars) -> bytes:
     )
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(fontsize=8, loc="upper right")
+    axes.set_ylim(0, max([bars.threshold, *bottom, 1.0]) * 1.15)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     buffer = BytesIO()
     figure.savefig(buffer, format="png")
