@@ -202,3 +202,34 @@ def test_report_section():
     # Anna's utredningar at each month end from Nov 2025 to Oct 2026: 0 until June, one in
     # July and August, two in September, one in October.
     assert "| Anna Berg | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 1 | 2 | 1 |" in trend
+
+
+def test_rules_check_workload_keys(tmp_path):
+    from bot.domain.rules import check_file, load_rule_pack, pack_files
+
+    good = tmp_path / "kommun.toml"
+    good.write_text(
+        'pack = "kommun"\n[workload]\nfactor = 2\nthresholds = { "Nord" = 9 }\n'
+        '[[rule]]\nid = "utredning-kort"\nname = "Kort utredning"\ntrigger = "utredning_inledd"\n'
+        'length = "2m"\ncloses_on = ["utredning_avslutad"]\nweight = 2.5\n'
+        'legal = { new = "20 kap. 3 § SoL (2025:400)", old = "11 kap. 2 § SoL (2001:453)" }\n',
+        encoding="utf-8",
+    )
+    assert check_file(good) == []
+    pack = load_rule_pack([*pack_files(), good])
+    assert pack.weight("utredning-kort") == 2.5 and pack.weight("utredning") == 3.0
+    assert pack.weight("forhandsbedomning") == 1.0  # no weight: the documented default
+    assert pack.workload.factor == 2 and pack.workload.thresholds == {"Nord": 9}
+    assert pack.workload.stale_weeks == 3  # not given: the built-in pack's
+    bad = tmp_path / "fel.toml"
+    bad.write_text(
+        'pack = "fel"\n[workload]\nfactor = 0.5\nprogress_events = ["hembesok"]\n', encoding="utf-8"
+    )
+    errors = [str(e) for e in check_file(bad)]
+    assert any("factor" in e for e in errors), errors
+    weight = tmp_path / "vikt.toml"
+    weight.write_text(good.read_text(encoding="utf-8").replace("2.5", "-1"), encoding="utf-8")
+    assert any("weight" in str(e) for e in check_file(weight))
+    unknown = tmp_path / "okand.toml"
+    unknown.write_text('pack = "o"\n[workload]\nprogress_events = ["hembesok"]\n', encoding="utf-8")
+    assert any("hembesok" in str(e) for e in check_file(unknown))
