@@ -1,7 +1,9 @@
 """The workload through the outbox: the weekly message to each chef (Monday 08:00) and the
 early warnings (an utredning at risk; a handläggare's 14-day load doubled within a week).
 
-Each is planned once (its step key): the weekly message per chef and ISO week, an utredning at
+Each is planned once (its step key): the weekly message per chef and ISO week
+(`belastning:<week>:<enhet>:<chef>`, so that an adapter able to attach a file can draw
+`weekly_chart` for the enhet when it sends the row), an utredning at
 risk once per deadline, a doubled load once per person and week. A small snapshot per enhet
 and day (runtime state `belastning:<enhet>`) gives "since last week" and the doubling.
 """
@@ -157,7 +159,7 @@ class WorkloadWatch:
                     for m in work.staff
                     if m.role is Role.CHEF and m.enhet_id == unit.id and m.active
                 ]
-                steps = {m.stored_id: f"belastning:{week}:{m.stored_id}" for m in chefs}
+                steps = {m.stored_id: f"belastning:{week}:{unit.id}:{m.stored_id}" for m in chefs}
                 todo = [m for m in chefs if not await uow.outbox.has_step(steps[m.stored_id])]
                 if not todo:
                     continue
