@@ -31,6 +31,7 @@ from bot.services.planner import Planner, SendingWindow
 from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
+from bot.services.workload_watch import WorkloadWatch
 from handlers.slack.limits import SLACK_LIMITS
 from handlers.teams.limits import TEAMS_LIMITS
 from storage.addresses import SqlAddressBook
@@ -176,6 +177,11 @@ class App:
 
     def monthly_reports(self) -> MonthlyReports:
         return MonthlyReports(self.unit_of_work, self.calendar, self.clock, self.settings.tz)
+
+    def workload_watch(self) -> WorkloadWatch:
+        return WorkloadWatch(
+            self.unit_of_work, self.rules, self.calendar, self.clock, self.settings.tz
+        )
 
     def importer(self, new_units: Iterable[str] | None = None) -> CaseImporter:
         """The case import; with `new_units` it creates no enhet but those (else any)."""

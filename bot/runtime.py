@@ -48,6 +48,7 @@ class Runtime:
             self.web.router.add_post("/slack/events", self.slack_events)
         self.watchdog = app.watchdog()
         self.reports = app.monthly_reports()
+        self.workload = app.workload_watch()
         self._delivering = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -84,14 +85,24 @@ class Runtime:
             log.exception("delivery failed")
 
     async def oversight(self) -> None:
-        """Daily: the intake watchdog, and on the first working day the monthly reports."""
+        """Daily: the intake watchdog, the workload warnings, on the first working day the
+        monthly reports (and the weekly workload message if Monday's run was missed)."""
         try:
             silences = await self.watchdog.check()
             if silences:
                 log.warning("intake silence in %s enhet(er)", len(silences))
             await self.reports.post_if_due()
+            await self.workload.daily()
+            await self.workload.weekly_if_due()
         except Exception:  # tomorrow's run retries; alarms already planned are in the outbox
             log.exception("oversight job failed")
+
+    async def weekly(self) -> None:
+        """Monday 08:00: the workload message to every chef."""
+        try:
+            await self.workload.weekly_if_due()
+        except Exception:  # the daily oversight catches up later in the week
+            log.exception("weekly workload message failed")
 
     async def self_audit(self) -> None:
         health = await self.audit.check()
@@ -142,6 +153,9 @@ class Runtime:
         self.scheduler.add_job(self.self_audit, "interval", minutes=5, max_instances=1)
         self.scheduler.add_job(
             self.oversight, "cron", hour=9, minute=0, max_instances=1, coalesce=True
+        )
+        self.scheduler.add_job(
+            self.weekly, "cron", day_of_week="mon", hour=8, minute=0, max_instances=1
         )
         self.scheduler.start()
         await self.start_web()

@@ -226,7 +226,17 @@ def test_recent_keys_are_bounded():
 
 def test_questions_are_the_commands_that_only_read(working):
     chat = working.chat()
-    for text in ("", "30", "försenade", "team", "hjälp", "statistik", "admin", "blaha"):
+    for text in (
+        "",
+        "30",
+        "försenade",
+        "team",
+        "hjälp",
+        "statistik",
+        "belastning",
+        "admin",
+        "blaha",
+    ):
         assert is_question(chat, text), text
     for text in (
         "klar K7QM-3XTP",

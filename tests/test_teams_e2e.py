@@ -559,3 +559,21 @@ async def test_people_are_named_in_cards(engine, teams):
     shown = json.dumps(teams.standin.sent_in(ANNA_CHAT)[-1].card, ensure_ascii=False)
     assert "Anna Andersson" in shown
     assert ANNA not in shown
+
+
+async def test_belastning_names_people_in_the_chefs_chat(engine, teams):
+    """`belastning` in Teams: the same service as Slack; people named, never by an id."""
+    await staff(engine)
+    await install(teams, (ANNA, ANNA_CHAT), (CHEF, CHEF_CHAT))
+    await import_rows(
+        teams.app, ("IFO 2026-6", ENHET, ANNA, "anmalan_inkom", teams.app.clock.now().date())
+    )
+    status, _body = await teams.post(teams.party.message(CHEF, CHEF_CHAT, "belastning"))
+    assert status in (200, 202)
+    shown = json.dumps(teams.standin.sent_in(CHEF_CHAT)[-1].card, ensure_ascii=False)
+    assert "Arbetsbelastning, Barn och unga Nord" in shown
+    assert "Anna Andersson" in shown and "belastning 2" in shown  # skydds- and förhandsbedömning
+    assert ANNA not in shown
+    status, _body = await teams.post(teams.party.message(ANNA, ANNA_CHAT, "belastning"))
+    shown = json.dumps(teams.standin.sent_in(ANNA_CHAT)[-1].card, ensure_ascii=False)
+    assert "inte behörighet" in shown

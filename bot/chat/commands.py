@@ -38,6 +38,7 @@ from .guidance import handle_help, handle_unknown, handle_usage
 from .labels import identifier_refusal
 from .overviews import handle_mine, handle_overdue, handle_statistics, handle_team
 from .rendering import short_answer
+from .workload import handle_workload
 
 Handler = Callable[[ChatContext, Stores, Caller, StaffInfo, Any], Awaitable[Answer]]
 
@@ -47,6 +48,7 @@ READ_ONLY = (
     cmd.Team,
     cmd.ShowCase,
     cmd.Statistics,
+    cmd.Workload,
     cmd.Help,
     cmd.Usage,
     cmd.Unknown,
@@ -73,6 +75,7 @@ HANDLERS: dict[type, Handler] = {
     cmd.Extend: handle_extend,
     cmd.Absence: handle_absence,
     cmd.Statistics: handle_statistics,
+    cmd.Workload: handle_workload,
     cmd.Help: handle_help,
     cmd.AdminOverview: handle_adminoverview,
     cmd.AdminLink: handle_adminlink,

@@ -32,6 +32,7 @@ def help_pages(ctx: ChatContext, role: Role) -> tuple[Message, ...]:
         lines.append(
             _("`/frister team` – the enhet's overview (`team visa` shows it in the channel)")
         )
+        lines.append(_("`/frister belastning` – the workload per handläggare"))
     if role in (Role.CHEF, Role.SOCIALCHEF):
         lines.append(_("`/frister statistik` – counts for the enhet"))
     if role is Role.ADMIN:

@@ -36,6 +36,9 @@ OTHERS_CASE = N_("It belongs to another handläggare or enhet.")
 REFUSALS = {
     Action.TEAM: N_("The team overview is for 1:e socialsekreterare and chefer of the enhet."),
     Action.STATISTICS: N_("Statistics are for the chef of the enhet and the socialchef."),
+    Action.WORKLOAD: N_(
+        "The workload is for 1:e socialsekreterare and chefer of the enhet, and the socialchef."
+    ),
     Action.REASSIGN: N_("Only a chef of the case's enhet can reassign it."),
     Action.ADMIN: N_("Only Frister's administrators can change the configuration."),
 }

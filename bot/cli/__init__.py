@@ -15,6 +15,8 @@ from bot.cli.imports import add_parsers as add_import_parsers
 from bot.cli.imports import cmd_import, cmd_staff
 from bot.cli.reports import cmd_report
 from bot.cli.rules import cmd_namnd, cmd_rules
+from bot.cli.workload import add_parser as add_workload_parser
+from bot.cli.workload import cmd_workload
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n import N_, _
 
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--output", type=Path, metavar=_("FILE"), help=_("write to a file (png: required name)")
     )
+
+    add_workload_parser(commands)
 
     audit = commands.add_parser("audit", help=_("the tamper-evident audit trail"))
     audit_commands = audit.add_subparsers(dest="audit_command", metavar=_("COMMAND"), required=True)
@@ -462,6 +466,8 @@ COMMANDS = {
     "staff": cmd_staff,
     "db": cmd_db,
     "report": cmd_report,
+    "workload": cmd_workload,
+    "belastning": cmd_workload,
     "audit": cmd_audit,
     "tick": cmd_tick,
     "status": cmd_status,

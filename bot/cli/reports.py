@@ -44,11 +44,13 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                     )
                     for name in names
                 }
-            return data
+                units = await uow.outbox.units()
+                staff = await uow.outbox.staff_for(units)
+            return data, staff
         finally:
             await app.close()
 
-    data = asyncio.run(run())
+    data, staff = asyncio.run(run())
     if args.enhet and not data[args.enhet][0]:
         raise CliError(_("No deadlines found for the enhet {enhet}.").format(enhet=args.enhet))
     today = local_today(app.clock, settings.tz)
@@ -73,13 +75,23 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "csv":
         output = to_csv(reports.values())
     else:
-        output = "\n".join(to_markdown(report) for report in reports.values())
+        output = "\n".join(
+            to_markdown(report) + _workload_section(data[name][0], month, today, staff)
+            for name, report in reports.items()
+        )
     if args.output:
         args.output.write_text(output, encoding="utf-8")
         print(_("Wrote {file}").format(file=args.output))
     else:
         print(output, end="")
     return EXIT_OK
+
+
+def _workload_section(rows, month, today, staff) -> str:
+    """The hook for the workload section (bot/services/report_workload.py)."""
+    from bot.services.report_workload import report_names, workload_section
+
+    return "\n".join(workload_section(rows, month, today, report_names(staff))) + "\n"
 
 
 def _report_ej_verkstallda(args: argparse.Namespace, settings: Settings) -> int:

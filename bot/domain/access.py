@@ -2,7 +2,7 @@
 
 - handläggare: their own cases (and those of an absent colleague they stand in for);
 - 1:e socialsekreterare and chef: every case of their enhet; the chef also reassigns and sees
-  statistics; 1:e socialsekreterare sees the team overview;
+  statistics; 1:e socialsekreterare sees the team overview; both see the workload (belastning);
 - socialchef: everything, in every enhet;
 - admin: configuration only (channels, escalation channels, roles), never cases.
 """
@@ -28,6 +28,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     ABSENCE = "absence"
     STATISTICS = "statistics"
+    WORKLOAD = "workload"
     HELP = "help"
     ADMIN = "admin"
 
@@ -50,6 +51,7 @@ PERSONAL_ACTIONS = frozenset({Action.MY_DEADLINES, Action.OVERDUE, Action.ABSENC
 UNIT_ACTIONS = {
     Action.TEAM: frozenset({Role.FORSTE_SOCIALSEKRETERARE, Role.CHEF}),
     Action.STATISTICS: frozenset({Role.CHEF}),
+    Action.WORKLOAD: frozenset({Role.FORSTE_SOCIALSEKRETERARE, Role.CHEF}),
     Action.REASSIGN: frozenset({Role.CHEF}),
 }
 CASE_ROLES = frozenset(

@@ -102,6 +102,13 @@ class Statistics:
 
 
 @dataclass(frozen=True)
+class Workload:
+    """`belastning [ENHET]`: the workload per handläggare."""
+
+    enhet: str | None = None
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -157,6 +164,7 @@ Command = (
     | Extend
     | Absence
     | Statistics
+    | Workload
     | Help
     | AdminOverview
     | AdminLink
@@ -179,6 +187,7 @@ CANONICAL = {
     "forlang": "förläng",
     "franvaro": "frånvaro",
     "statistik": "statistik",
+    "belastning": "belastning",
     "hjalp": "hjälp",
     "admin": "admin",
 }
@@ -209,6 +218,7 @@ ALIASES = {
     "ledig": "franvaro",
     "semester": "franvaro",
     "statistik": "statistik",
+    "belastning": "belastning",
     "hjalp": "hjalp",
     "help": "hjalp",
     "?": "hjalp",
@@ -416,6 +426,10 @@ def _statistics(rest: list[str], text: str) -> Command:
     return Statistics(_rest_text(text, 1) or None)
 
 
+def _workload(rest: list[str], text: str) -> Command:
+    return Workload(_rest_text(text, 1)[:120] or None)
+
+
 def _help(rest: list[str], _text: str) -> Command:
     return Help()
 
@@ -464,6 +478,7 @@ _PARSERS = {
     "forlang": _extend,
     "franvaro": _absence,
     "statistik": _statistics,
+    "belastning": _workload,
     "hjalp": _help,
     "admin": _admin,
 }

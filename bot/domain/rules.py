@@ -33,6 +33,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rules"
 RULE_ID = r"^[a-z][a-z0-9-]{1,49}$"
 EVENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 NEXT_MEETING = "next-meeting"  # length: the last day is the nämnd's next meeting date
+DEFAULT_WEIGHT = 1.0  # a rule without `weight`: one unit of work per open deadline
 
 
 class RuleError(Exception):
@@ -122,6 +123,7 @@ class Rule:
     summary: str = ""  # a paraphrase of the paragraph, when no verbatim quote is kept
     until_next_meeting: bool = False  # length = "next-meeting"
     meetings: tuple[date, ...] = ()  # the nämnd's meeting dates (RulePack.with_meetings)
+    weight: float = DEFAULT_WEIGHT  # how much work an open deadline of this rule is (workload)
 
     @property
     def length_text(self) -> str:
@@ -181,11 +183,27 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class WorkloadSettings:
+    """The pack's `[workload]` table: how load is judged and what counts as progress."""
+
+    factor: float = 1.5  # over the threshold: load above factor × the enhet's median
+    thresholds: dict[str, float] = field(default_factory=dict)  # enhet name -> fixed threshold
+    stale_weeks: int = 3  # at risk: no progress event for this many weeks …
+    at_risk_rules: tuple[str, ...] = ("utredning",)  # … in an open deadline of these rules
+    progress_events: tuple[str, ...] = ()  # events that count as progress in a case
+
+
+@dataclass(frozen=True)
 class RulePack:
     rules: dict[str, Rule]
     events: dict[str, str]
     sources: tuple[str, ...] = ()
     disabled: frozenset[str] = field(default_factory=frozenset)
+    workload: WorkloadSettings = field(default_factory=WorkloadSettings)
+
+    def weight(self, rule_id: str) -> float:
+        rule = self.rules.get(rule_id)
+        return rule.weight if rule else DEFAULT_WEIGHT
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -284,6 +302,7 @@ class _RuleIn(_Model):
     restart: bool = False
     quote: str = ""
     summary: str = ""
+    weight: float = Field(default=DEFAULT_WEIGHT, ge=0, le=100)
 
     @field_validator("length")
     @classmethod
@@ -329,6 +348,14 @@ def _rule_kind(raw: Any) -> str:
     return "off" if isinstance(raw, dict) and raw.get("enabled") is False else "on"
 
 
+class _WorkloadIn(_Model):
+    factor: float = Field(default=1.5, gt=1, le=10)
+    thresholds: dict[str, Annotated[float, Field(gt=0)]] = {}
+    stale_weeks: int = Field(default=3, ge=1, le=52)
+    at_risk_rules: list[str] = ["utredning"]
+    progress_events: list[str] = []
+
+
 class _PackIn(_Model):
     pack: str = Field(min_length=1)
     version: str = ""
@@ -340,6 +367,7 @@ class _PackIn(_Model):
             Discriminator(_rule_kind),
         ]
     ] = []
+    workload: _WorkloadIn | None = None
 
 
 # ---- loading -------------------------------------------------------------------------------
@@ -465,6 +493,7 @@ def _build_rule(raw: _RuleIn, changed: date | None, source: str) -> Rule:
         restart=raw.restart,
         quote=raw.quote.strip(),
         summary=raw.summary.strip(),
+        weight=raw.weight,
     )
 
 
@@ -472,6 +501,13 @@ def _cross_check(
     pack: _PackIn, events: dict[str, str], text: str, path: Path | None
 ) -> list[RuleError]:
     errors: list[RuleError] = []
+    if pack.workload is not None:
+        for event in pack.workload.progress_events:
+            if event not in events:
+                message = _("progress_events: unknown event {event}").format(event=event)
+                errors.append(
+                    RuleError(message, path, _locate(text, ("workload", "progress_events")))
+                )
     for name in pack.event:
         if not EVENT_ID.match(name):
             errors.append(
@@ -538,9 +574,12 @@ def load_rule_pack(files: Iterable[Path] | None = None, local_dir: Path | None =
     events: dict[str, str] = {}
     disabled: set[str] = set()
     changed: date | None = None  # the built-in pack's SoL 2025:400 date, unless a pack sets one
+    workload = WorkloadSettings()
     for path in files:
         parsed, _errors = parse_pack_text(path.read_text(encoding="utf-8"), path)
         assert parsed is not None
+        if parsed.workload is not None:
+            workload = _merged_workload(workload, parsed.workload)
         events.update(parsed.event)
         changed = parsed.sol_2025_from or changed
         for raw in parsed.rule:
@@ -550,7 +589,23 @@ def load_rule_pack(files: Iterable[Path] | None = None, local_dir: Path | None =
                 continue
             disabled.discard(raw.id)
             rules[raw.id] = _build_rule(raw, changed, path.name)
-    return RulePack(rules, events, tuple(p.name for p in files), frozenset(disabled))
+    return RulePack(rules, events, tuple(p.name for p in files), frozenset(disabled), workload)
+
+
+def _merged_workload(base: WorkloadSettings, raw: _WorkloadIn) -> WorkloadSettings:
+    """A later pack's `[workload]` keys replace the earlier ones it gives (thresholds merge)."""
+    given = raw.model_fields_set
+    return WorkloadSettings(
+        factor=raw.factor if "factor" in given else base.factor,
+        thresholds={**base.thresholds, **raw.thresholds},
+        stale_weeks=raw.stale_weeks if "stale_weeks" in given else base.stale_weeks,
+        at_risk_rules=(
+            tuple(raw.at_risk_rules) if "at_risk_rules" in given else base.at_risk_rules
+        ),
+        progress_events=(
+            tuple(raw.progress_events) if "progress_events" in given else base.progress_events
+        ),
+    )
 
 
 def check_files(files: Iterable[Path]) -> list[RuleError]:
