@@ -63,7 +63,9 @@ async def test_weekly_planned_once_and_delivered(settings, engine, clock):
         clock.advance(timedelta(minutes=5))
         await delivery.run_once()
         posts = {post.user: post.text for post in slack.posts}
-    assert {r.state for r in await weekly_rows(engine)} == {"sent"}
+    sent = await weekly_rows(engine)
+    assert {r.state for r in sent} == {"sent"}
+    assert sorted(r.attempts for r in sent) == [1, 2]  # the failed one was sent again
     assert set(posts) >= {"U0CHEF001", "U0CHEF002"}
     assert "Arbetsbelastning Barn och unga Nord, vecka 48" in posts["U0CHEF001"]
     assert "U0HANDL01" not in posts["U0CHEF002"]  # Syd's chef sees Syd only
