@@ -25,6 +25,7 @@ from storage.outage import DISK_FULL, checkpoint, outage_kind
 
 log = logging.getLogger("frister")
 RETRY_FIRST, RETRY_MAX = 0.5, 15.0  # seconds between attempts to reach the database at start
+STOP_GRACE = 5.0  # seconds a delivery round in progress may take to finish on shutdown
 
 
 class Runtime:
@@ -82,8 +83,11 @@ class Runtime:
                 )
         except Exception as error:  # rows stay claimed until their lease ends, then are retried
             await self._outage("delivery", error)
-        else:
-            self.failures.recovered("delivery")
+            return
+        except asyncio.CancelledError:  # shut down mid-round: the lease brings the rows back
+            log.warning("delivery stopped mid-round; its messages are retried after their lease")
+            return
+        self.failures.recovered("delivery")
 
     async def _outage(self, job: str, error: Exception) -> None:
         """Log the failure; on a full disk give SQLite's write-ahead log its space back, so
@@ -214,6 +218,9 @@ class Runtime:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(TimeoutError):  # let a round record what it sent
+            async with asyncio.timeout(STOP_GRACE), self._delivering:
+                pass
         if self.socket is not None:
             await self.socket.close_async()
         if self._runner:
