@@ -227,6 +227,14 @@ class Runtime:
             await self._runner.cleanup()
 
 
+def configure_logging(level: str) -> None:
+    """The log format and level; aiosqlite never below INFO (at DEBUG it logs every statement
+    with its bound parameters)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    floor = max(logging.getLogger().getEffectiveLevel(), logging.INFO)
+    logging.getLogger("aiosqlite").setLevel(floor)
+
+
 def unavailable(kind: str) -> web.Response:
     """/healthz while the database cannot be used: 503 and the same JSON shape."""
     check = {"ok": False, "error": kind}
@@ -253,9 +261,7 @@ def serve(settings: Settings) -> int:
     from handlers.slack.app import build as build_bolt
     from handlers.slack.messenger import SlackMessenger, make_client
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     if settings.slack_bot_token is None:
         raise SettingsError(
             _("The setting SLACK_BOT_TOKEN is missing: Frister cannot send without it.")
@@ -316,9 +322,7 @@ def serve_teams(settings: Settings) -> int:
     from handlers.teams.app import build_teams_app
     from handlers.teams.auth import check
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     check(settings)
 
     async def main() -> None:
