@@ -53,7 +53,7 @@ class Runtime:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.failures = FailureLog(log)
-        self.waiting_for: str | None = "database"  # until the database answered once
+        self.waiting_for: str | None = "starting"  # until the database answered once
 
     def _failed(self, job: str, error: Exception) -> str | None:
         """One line per job and kind of failure a minute, without the error's text; its kind."""
