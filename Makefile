@@ -5,7 +5,7 @@ PYTHON ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint serve catalog clean bench bench-planning bench-apscheduler bench-delivery \
+.PHONY: demo test faults lint serve catalog clean bench bench-planning bench-apscheduler bench-delivery \
 	bench-import bench-serve bench-replicas bench-slash bench-screening bench-workers
 
 $(BIN)/frister: pyproject.toml
@@ -20,6 +20,10 @@ demo: $(BIN)/frister
 
 test: $(BIN)/frister
 	$(BIN)/python -m pytest
+
+# The fault suite alone, with each test's counts (due / delivered / lost / duplicates).
+faults: $(BIN)/frister
+	$(BIN)/python -m pytest tests/faults -s -q
 
 lint: $(BIN)/frister
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -15,12 +16,17 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
+from bot.cli.errors import EXIT_PROBLEM, CliError
 from bot.config import Settings, SettingsError
+from bot.errorlog import FailureLog
 from bot.i18n import _
 from bot.services.answer_pool import housekeeping
 from bot.services.selfaudit import SelfAudit
+from storage.outage import DISK_FULL, checkpoint, outage_kind
 
 log = logging.getLogger("frister")
+RETRY_FIRST, RETRY_MAX = 0.5, 15.0  # seconds between attempts to reach the database at start
+STOP_GRACE = 5.0  # seconds a delivery round in progress may take to finish on shutdown
 
 
 class Runtime:
@@ -52,14 +58,24 @@ class Runtime:
         self._delivering = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.failures = FailureLog(log)
+        self.waiting_for: str | None = "starting"  # until the database answered once
+
+    def _failed(self, job: str, error: Exception) -> str | None:
+        """One line per job and kind of failure a minute, without the error's text; its kind."""
+        kind = outage_kind(error)
+        self.failures.failed(job, error, kind)
+        return kind
 
     async def plan(self) -> None:
         try:
             result = await self.planner.tick()
             if result.planned:
                 log.info("planned %s messages for %s deadlines", result.planned, result.deadlines)
-        except Exception:  # the next tick retries; the self-audit reports a stalled planner
-            log.exception("planning tick failed")
+        except Exception as error:  # the next tick retries; the self-audit reports a stall
+            await self._outage("planning tick", error)
+        else:
+            self.failures.recovered("planning tick")
         try:
             await housekeeping(
                 self.app.unit_of_work,
@@ -68,8 +84,8 @@ class Runtime:
                 worker=self.app.worker_id,
                 counts=self.answers.counts(),
             )
-        except Exception:  # the next tick retries
-            log.exception("housekeeping failed")
+        except Exception as error:  # the next tick retries
+            self._failed("housekeeping", error)
 
     async def deliver(self) -> None:
         if self._delivering.locked():  # one delivery loop per process (the lease is per worker)
@@ -81,8 +97,20 @@ class Runtime:
                 log.info(
                     "sent %s, failed %s, retrying %s", result.sent, result.failed, result.retried
                 )
-        except Exception:  # rows stay claimed until their lease ends, then are retried
-            log.exception("delivery failed")
+        except Exception as error:  # rows stay claimed until their lease ends, then are retried
+            await self._outage("delivery", error)
+            return
+        except asyncio.CancelledError:  # shut down mid-round: the lease brings the rows back
+            log.warning("delivery stopped mid-round; its messages are retried after their lease")
+            return
+        self.failures.recovered("delivery")
+
+    async def _outage(self, job: str, error: Exception) -> None:
+        """Log the failure; on a full disk give SQLite's write-ahead log its space back, so
+        that the next round can write once there is room again."""
+        if self._failed(job, error) == DISK_FULL:
+            with contextlib.suppress(Exception):
+                await checkpoint(self.app.engine)
 
     async def oversight(self) -> None:
         """Daily: the intake watchdog, the workload warnings, on the first working day the
@@ -94,18 +122,22 @@ class Runtime:
             await self.reports.post_if_due()
             await self.workload.daily()
             await self.workload.weekly_if_due()
-        except Exception:  # tomorrow's run retries; alarms already planned are in the outbox
-            log.exception("oversight job failed")
+        except Exception as error:  # tomorrow's run retries; planned alarms are in the outbox
+            self._failed("oversight job", error)
 
     async def weekly(self) -> None:
         """Monday 08:00: the workload message to every chef."""
         try:
             await self.workload.weekly_if_due()
-        except Exception:  # the daily oversight catches up later in the week
-            log.exception("weekly workload message failed")
+        except Exception as error:  # the daily oversight catches up later in the week
+            self._failed("weekly workload message", error)
 
     async def self_audit(self) -> None:
-        health = await self.audit.check()
+        try:
+            health = await self.audit.check()
+        except Exception as error:
+            self._failed("self-audit", error)
+            return
         if not health.ok:
             log.error("self-audit failed: %s", health.checks)
             return
@@ -118,7 +150,12 @@ class Runtime:
                 log.warning("heartbeat to the monitoring URL failed")
 
     async def healthz(self, _request: web.Request) -> web.Response:
-        health = await self.audit.check()
+        if self.waiting_for is not None:
+            return unavailable(self.waiting_for)
+        try:
+            health = await self.audit.check()
+        except Exception as error:  # the database is down or broken: say so, as JSON
+            return unavailable(self._failed("health check", error) or type(error).__name__)
         return web.json_response(health.as_json(), status=200 if health.ok else 503)
 
     async def slack_events(self, request: web.Request) -> web.Response:
@@ -134,11 +171,47 @@ class Runtime:
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, settings.http_host, settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise CliError(
+                listen_error(error, settings.http_host, settings.http_port), EXIT_PROBLEM
+            ) from None
         self.port = self._runner.addresses[0][1]
+
+    async def wait_for_database(self) -> None:
+        """Prepare the database, waiting with backoff while it cannot be reached: one log line
+        an attempt, /healthz answers 503 meanwhile. Other errors (an outdated schema) end."""
+        delay, attempt = RETRY_FIRST, 1
+        while True:
+            try:
+                await self.app.prepare_database()
+            except Exception as error:
+                kind = outage_kind(error)
+                if kind is None:
+                    raise
+                self.waiting_for = kind
+                log.warning(
+                    "attempt %s to reach the database failed (%s: %s); next in %.1f s; "
+                    "/healthz on port %s answers 503 until then",
+                    attempt,
+                    kind,
+                    type(error).__name__,
+                    delay,
+                    self.port,
+                )
+                await asyncio.sleep(delay)
+                delay, attempt = min(delay * 2, RETRY_MAX), attempt + 1
+                continue
+            if attempt > 1:
+                log.info("the database answered at attempt %s", attempt)
+            self.waiting_for = None
+            return
 
     async def start(self) -> None:
         settings = self.app.settings
+        await self.start_web()
+        await self.wait_for_database()
         await self.plan()
         self.scheduler.add_job(
             self.plan, "interval", seconds=settings.tick_seconds, max_instances=1, coalesce=True
@@ -158,7 +231,6 @@ class Runtime:
             self.weekly, "cron", day_of_week="mon", hour=8, minute=0, max_instances=1
         )
         self.scheduler.start()
-        await self.start_web()
         if self.bolt is not None and settings.mode == "socket" and settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -175,11 +247,40 @@ class Runtime:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(TimeoutError):  # let a round record what it sent
+            async with asyncio.timeout(STOP_GRACE), self._delivering:
+                pass
         if self.socket is not None:
             await self.socket.close_async()
         if self._runner:
             await self._runner.cleanup()
         await self.answers.stop()  # the answers already queued, then no more
+
+
+def configure_logging(level: str) -> None:
+    """The log format and level; aiosqlite never below INFO (at DEBUG it logs every statement
+    with its bound parameters)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    floor = max(logging.getLogger().getEffectiveLevel(), logging.INFO)
+    logging.getLogger("aiosqlite").setLevel(floor)
+
+
+def unavailable(kind: str) -> web.Response:
+    """/healthz while the database cannot be used: 503 and the same JSON shape."""
+    check = {"ok": False, "error": kind}
+    return web.json_response({"ok": False, "checks": {"database": check}}, status=503)
+
+
+def listen_error(error: OSError, host: str, port: int) -> str:
+    """One Swedish line for a port the HTTP server cannot listen on."""
+    if error.errno == errno.EADDRINUSE:
+        return _(
+            "Port {port} on {host} is already in use: stop the program using it or choose "
+            "another port with FRISTER_HTTP_PORT."
+        ).format(port=port, host=host)
+    return _(
+        "Cannot listen on {host}:{port} ({reason}): check FRISTER_HTTP_HOST and FRISTER_HTTP_PORT."
+    ).format(host=host, port=port, reason=error.strerror or type(error).__name__)
 
 
 def serve(settings: Settings) -> int:
@@ -190,9 +291,7 @@ def serve(settings: Settings) -> int:
     from handlers.slack.app import build as build_bolt
     from handlers.slack.messenger import SlackMessenger, make_client
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     if settings.slack_bot_token is None:
         raise SettingsError(
             _("The setting SLACK_BOT_TOKEN is missing: Frister cannot send without it.")
@@ -209,7 +308,6 @@ def serve(settings: Settings) -> int:
 
     async def main() -> None:
         app = App(settings)
-        await app.prepare_database()
         token = settings.slack_bot_token.get_secret_value()
         session = aiohttp.ClientSession()  # one for the Web API and the response_urls
         client = make_client(token, settings.slack_api_url, session=session)
@@ -233,10 +331,18 @@ async def run_until_stopped(runtime: Runtime, *closers: Callable[[], Awaitable[N
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await runtime.start()
+    starting = asyncio.ensure_future(runtime.start())  # may wait long for the database
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a failed start ends here, with its error
+            await stopping
     finally:
+        for task in (starting, stopping):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await runtime.stop()
         for close in closers:
             await close()
@@ -248,14 +354,11 @@ def serve_teams(settings: Settings) -> int:
     from handlers.teams.app import build_teams_app
     from handlers.teams.auth import check
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     check(settings)
 
     async def main() -> None:
         app = App(settings)
-        await app.prepare_database()
         messenger = teams_messenger(app)
         runtime = Runtime(app, messenger, web_app=build_teams_app(app, settings))
         await run_until_stopped(runtime, messenger.aclose, app.close)

@@ -298,6 +298,7 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.bootstrap import App
     from bot.services.selfaudit import SelfAudit
+    from storage.outage import disk_full
 
     app = App(settings)
 
@@ -308,11 +309,18 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
             health = await audit.check()
             async with app.unit_of_work() as uow:
                 failed = await uow.outbox.failed_notifications(limit=20)
-            return health, failed
+            return health, failed, await disk_full(app.engine)
+        except Exception as error:
+            clear = outage_error(error)
+            if clear is None:
+                raise
+            raise clear from None
         finally:
             await app.close()
 
-    health, failed = asyncio.run(run())
+    health, failed, full = asyncio.run(run())
+    if full:
+        print(_(FULL_DISK), file=sys.stderr)
     checks = health.checks
     print(_("Status: {state}").format(state=_("OK") if health.ok else _("NEEDS ATTENTION")))
     print(
@@ -342,7 +350,31 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
                 attempts=row.attempts,
             )
         )
-    return EXIT_OK if health.ok else EXIT_PROBLEM
+    return EXIT_OK if health.ok and not full else EXIT_PROBLEM
+
+
+FULL_DISK = N_(
+    "The disk of the database is full: Frister cannot record deliveries until there is room "
+    "again (it then resumes by itself)."
+)
+
+
+def outage_error(error: BaseException) -> CliError | None:
+    """One Swedish line for a database that cannot be reached or whose disk is full."""
+    from storage.outage import DISK_FULL, outage_kind
+
+    kind = outage_kind(error)
+    if kind is None:
+        return None
+    if kind == DISK_FULL:
+        return CliError(_(FULL_DISK), EXIT_PROBLEM)
+    return CliError(
+        _(
+            "Cannot reach the database: check FRISTER_DATABASE_URL and that the database "
+            "server is running."
+        ),
+        EXIT_PROBLEM,
+    )
 
 
 def _kept_heads(args: argparse.Namespace, settings: Settings) -> list:

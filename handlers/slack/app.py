@@ -24,6 +24,14 @@ BOLT_LOGGER = "frister.slack.bolt"
 QUIET_LOGGERS = ("slack_bolt", "slack_sdk", BOLT_LOGGER)
 
 
+class _SameToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment and warns that it goes unused beside
+    the given client: the client carries that very token, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
 def build(
     services,
     *,
@@ -40,6 +48,9 @@ def build(
     for name in QUIET_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
+    if not any(isinstance(f, _SameToken) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SameToken())
     bolt = AsyncApp(
         client=client,
         signing_secret=signing_secret or "",

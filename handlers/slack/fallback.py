@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
-from pathlib import Path
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
@@ -21,11 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.forms import Form
 from bot.domain.messages import Message
+from bot.errorlog import raised_at
 from bot.i18n import _
 from handlers.slack import blocks
 
 log = logging.getLogger("frister.slack")
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: bot/, handlers/, storage/
 
 
 def apology() -> str:
@@ -51,17 +49,6 @@ def request_kind(body: dict[str, Any]) -> str:
 def user_of(body: dict[str, Any]) -> str | None:
     user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
     return str(user.get("id")) if isinstance(user, dict) else user
-
-
-def raised_at(error: BaseException) -> str:
-    """Where `error` was raised: the innermost frame in Frister's own code (else the innermost
-    of all), as file, line and function."""
-    frames = traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if Path(f.filename).is_relative_to(ROOT)] or frames
-    if not ours:
-        return "?"
-    frame = ours[-1]
-    return f"{Path(frame.filename).relative_to(ROOT, walk_up=True)}:{frame.lineno} in {frame.name}"
 
 
 def _failed_view() -> dict[str, Any]:
