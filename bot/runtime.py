@@ -341,11 +341,13 @@ async def run_until_stopped(runtime: Runtime, *closers: Callable[[], Awaitable[N
     finally:
         for task in (starting, stopping):
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await runtime.stop()
-        for close in closers:
-            await close()
+        # a failed start is raised above; here its task is only collected, so the rest still closes
+        await asyncio.gather(starting, stopping, return_exceptions=True)
+        try:
+            await runtime.stop()
+        finally:
+            for close in closers:
+                await close()
 
 
 def serve_teams(settings: Settings) -> int:
