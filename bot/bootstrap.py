@@ -32,7 +32,13 @@ from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
 from handlers.slack.limits import SLACK_LIMITS
 from handlers.teams.limits import TEAMS_LIMITS
 from storage.addresses import SqlAddressBook
-from storage.database import create_engine, current_revision, head_revision, session_factory
+from storage.database import (
+    create_engine,
+    current_revision,
+    head_revision,
+    optimize,
+    session_factory,
+)
 from storage.database import upgrade as upgrade_schema
 from storage.schema_errors import SchemaOutdated
 from storage.unit_of_work import SqlUnitOfWork
@@ -200,6 +206,10 @@ class App:
             raise SchemaOutdated(
                 _("The database schema is not up to date: run `frister db upgrade` first.")
             )
+
+    async def optimize_database(self, *, bulk: bool = False) -> None:
+        """Refresh the query planner's statistics (daily, and after an import: `bulk`)."""
+        await optimize(self.engine, bulk=bulk)
 
     async def close(self) -> None:
         if "engine" in self.__dict__ and self.engine_override is None:

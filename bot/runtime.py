@@ -55,6 +55,13 @@ class Runtime:
         except Exception:  # the next tick retries; the self-audit reports a stalled planner
             log.exception("planning tick failed")
 
+    async def optimize(self) -> None:
+        """Daily: the query planner's statistics follow the data (storage.database.optimize)."""
+        try:
+            await self.app.optimize_database()
+        except Exception:  # tomorrow retries; the queries do not depend on it
+            log.exception("refreshing the database statistics failed")
+
     async def deliver(self) -> None:
         if self._delivering.locked():  # one delivery loop per process (the lease is per worker)
             return
@@ -127,6 +134,9 @@ class Runtime:
         self.scheduler.add_job(self.self_audit, "interval", minutes=5, max_instances=1)
         self.scheduler.add_job(
             self.oversight, "cron", hour=9, minute=0, max_instances=1, coalesce=True
+        )
+        self.scheduler.add_job(
+            self.optimize, "cron", hour=3, minute=30, max_instances=1, coalesce=True
         )
         self.scheduler.start()
         await self.start_web()

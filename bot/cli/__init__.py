@@ -229,7 +229,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows,
                 tqdm(desc=_("Cases"), unit=_("cases"), file=sys.stderr) as cases,
             ):
-                return await importer.run(text, args.skip_bad, rows.update, cases.update)
+                report = await importer.run(text, args.skip_bad, rows.update, cases.update)
+            await app.optimize_database(bulk=True)
+            return report
         finally:
             await app.close()
 
@@ -273,7 +275,9 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
         await app.prepare_database()
         try:
             with tqdm(total=total, desc=_("Rows"), unit=_("rows"), file=sys.stderr) as rows:
-                return await app.staff_importer().run(text, rows.update)
+                report = await app.staff_importer().run(text, rows.update)
+            await app.optimize_database(bulk=True)
+            return report
         finally:
             await app.close()
 
