@@ -384,7 +384,6 @@ class CaseImporter:
                 actor="import",
                 now=now,
                 today=local_today(self.clock, self.tz),
-                rederive=case_ids.values(),
                 progress=case_progress,
             )
             report.new_events = len(recorded.fresh)
