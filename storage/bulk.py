@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 BATCH = 50_000  # rows per executemany / COPY: bounded memory for the formatted values
@@ -22,16 +23,21 @@ class SqliteTimes:
 
     def __init__(self) -> None:
         self._texts: dict[datetime, str] = {}
+        self._last: tuple[datetime | None, str | None] = (None, None)
 
     def __call__(self, value: datetime | None) -> str | None:
         if value is None:
             return None
+        last, last_text = self._last
+        if value is last:  # most rows carry the same `now`
+            return last_text
         text = self._texts.get(value)
         if text is None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime: store aware UTC datetimes only")
             text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
             self._texts[value] = text
+        self._last = (value, text)
         return text
 
 
@@ -41,6 +47,28 @@ def _day(value: date | None) -> str | None:
 
 def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
+
+
+async def new_ids(session: AsyncSession, table: str, count: int) -> list[int]:
+    """`count` fresh primary keys of `table` (its `id` column) for rows about to be inserted
+    with them, so that nothing has to be read back: on PostgreSQL from the table's sequence;
+    on SQLite after the largest id, which is safe because a writing transaction holds
+    SQLite's only write lock (BEGIN IMMEDIATE, storage/database.py)."""
+    if count == 0:
+        return []
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = await connection.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [row[0] for row in rows.all()]
+    largest = (await connection.exec_driver_sql(f"SELECT max(id) FROM {table}")).scalar()
+    start = (largest or 0) + 1
+    return list(range(start, start + count))
 
 
 def _batches(rows: Iterable[Sequence[Any]]) -> Iterable[list[Sequence[Any]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadline import Deadline
@@ -18,7 +18,7 @@ from bot.domain.deadlines import (
 )
 from bot.domain.staff import StaffMember
 from bot.ports.cases import CaseRecord, NewEvent
-from storage.bulk import insert_rows
+from storage.bulk import insert_rows, new_ids
 from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
@@ -226,17 +226,25 @@ class SqlCaseStore:
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
     ) -> dict[str, CaseRecord]:
         """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; records by code."""
+        ids = await new_ids(self.session, "arende", len(cases))
         await insert_rows(
             self.session,
             "arende",
-            ("code", "fingerprint", "enhet_id", "handlaggare_id", "origin", "opened_at"),
+            ("id", "code", "fingerprint", "enhet_id", "handlaggare_id", "origin", "opened_at"),
             (
-                (code, fingerprint, enhet_id, handlaggare_id, origin, now)
-                for code, fingerprint, enhet_id, handlaggare_id in cases
+                (case_id, code, fingerprint, enhet_id, handlaggare_id, origin, now)
+                for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
+                    ids, cases, strict=True
+                )
             ),
             times=("opened_at",),
         )
-        return await self.cases_by_code(case[0] for case in cases)
+        return {
+            code: CaseRecord(case_id, code, fingerprint, enhet_id, handlaggare_id)
+            for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
+                ids, cases, strict=True
+            )
+        }
 
     async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
         await self.session.execute(
@@ -249,13 +257,13 @@ class SqlCaseStore:
         """Insert events not already stored (same case, type and date); returns the new ones."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
         existing: set[tuple] = set()
-        for batch in _chunks(list(keys)):
+        for batch in _chunks({e.case_id for e in events}):  # ix_handelse_arende_id
             rows = await self.session.execute(
                 select(Handelse.arende_id, Handelse.type, Handelse.date).where(
-                    tuple_(Handelse.arende_id, Handelse.type, Handelse.date).in_(batch)
+                    Handelse.arende_id.in_(batch)
                 )
             )
-            existing.update(tuple(row) for row in rows.all())
+            existing.update(map(tuple, rows.all()))
         fresh = [e for key, e in keys.items() if key not in existing]
         await insert_rows(
             self.session,
