@@ -25,7 +25,7 @@ from bot.ports.messenger import Limits, Messenger
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
-from bot.services.planner import Planner, SendingWindow
+from bot.services.planner import LadderCache, Planner, SendingWindow
 from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
@@ -107,6 +107,11 @@ class App:
     def notices(self) -> Notices:
         return Notices(self.rules)
 
+    @cached_property
+    def ladders(self) -> LadderCache:
+        """Shared by every planner of this app (the rule pack is the app's too)."""
+        return LadderCache()
+
     def planner(self) -> Planner:
         return Planner(
             self.unit_of_work,
@@ -116,6 +121,7 @@ class App:
             self.window,
             self.clock,
             self.settings.admin_channel,
+            ladders=self.ladders,
         )
 
     @property

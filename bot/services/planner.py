@@ -60,6 +60,21 @@ class _Ladder:
     next_at: datetime | None
 
 
+class LadderCache:
+    """Ladders by (rule, last day) for one day, up to that day's end. A ladder depends only
+    on the rule and the last day, and deadlines due together share a few last days: each is
+    computed once a day, by whichever tick of the process needs it first."""
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self.ladders: dict[tuple[str, date], list[Occurrence]] = {}
+
+    def of_day(self, today: date) -> dict[tuple[str, date], list[Occurrence]]:
+        if today != self.day:
+            self.day, self.ladders = today, {}
+        return self.ladders
+
+
 @dataclass
 class PlanResult:
     deadlines: int = 0
@@ -79,6 +94,7 @@ class Planner:
         admin_channel: str | None = None,
         grace: timedelta = timedelta(minutes=15),
         batch: int = 500,
+        ladders: LadderCache | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
         self.pack = pack
@@ -89,10 +105,7 @@ class Planner:
         self.admin_channel = admin_channel
         self.grace = grace
         self.batch = batch
-        # A ladder depends only on the rule and the last day: deadlines due together share a
-        # few last days, so each ladder is computed once a day (until the day's end).
-        self._day: date | None = None
-        self._occurrences: dict[tuple[str, date], list[Occurrence]] = {}
+        self.ladders = ladders if ladders is not None else LadderCache()
 
     def _ladder(
         self, rule_id: str, last_day: date, now: datetime, seen: dict[tuple[str, date], _Ladder]
@@ -105,14 +118,13 @@ class Planner:
         if rule is None:
             return None
         today = now.astimezone(self.sending.tz).date()
-        if today != self._day:
-            self._day, self._occurrences = today, {}
-        ladder = self._occurrences.get(key)
+        of_day = self.ladders.of_day(today)
+        ladder = of_day.get(key)
         if ladder is None:
             # Up to the end of the day: a superset of the ladder up to `now`, with the same
             # occurrences due by now and the same next one after it.
             tomorrow = datetime.combine(today + timedelta(days=1), time(0), self.sending.tz)
-            ladder = self._occurrences[key] = list(
+            ladder = of_day[key] = list(
                 occurrences(rule, last_day, self.calendar, self.sending, tomorrow)
             )
         found = seen[key] = _Ladder(
