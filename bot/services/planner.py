@@ -165,13 +165,18 @@ class Planner:
         today = now.astimezone(self.sending.tz).date()
         rows: list[NewNotification] = []
         next_steps: dict[int, datetime | None] = {}
+        # Who a role reaches in an enhet (for a handläggare: per person) is the same for every
+        # deadline of the batch: resolved once.
+        recipients: dict[tuple[Role, int, int | None], list[Recipient]] = {}
         for item in items:
             ladder = self._ladder(item.rule_id, item.effective_last_day, now, seen)
             if ladder is None:
                 log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
                 next_steps[item.frist_id] = None
                 continue
-            candidates = self._candidates(item, ladder.due, directory, planned, now, today)
+            candidates = self._candidates(
+                item, ladder.due, directory, planned, now, today, recipients
+            )
             rows += self._catch_up(item, candidates, now, not_before)
             next_steps[item.frist_id] = ladder.next_at
         result.deadlines += len(items)
@@ -188,15 +193,21 @@ class Planner:
         planned: set[tuple[int, str]],
         now: datetime,
         today: date,
+        recipients: dict[tuple[Role, int, int | None], list[Recipient]],
     ) -> list[tuple[Occurrence, Recipient]]:
         found = []
         frist_id = item.frist_id
         for occurrence in due:
             if (frist_id, occurrence.key) in planned:
                 continue  # planned once, to whoever had the role then
-            for recipient in directory.resolve(
-                occurrence.step.to, item.enhet_id, item.handlaggare_id, today
-            ):
+            role = occurrence.step.to
+            who = (role, item.enhet_id, item.handlaggare_id if role is Role.HANDLAGGARE else None)
+            reached = recipients.get(who)
+            if reached is None:
+                reached = recipients[who] = directory.resolve(
+                    role, item.enhet_id, item.handlaggare_id, today
+                )
+            for recipient in reached:
                 found.append((occurrence, recipient))
         if directory.missing_handlaggare(item.handlaggare_id):
             # At once, once per deadline and handläggare: the chef must pick a new one.
