@@ -103,6 +103,8 @@ async def measure(backend: str, n: int, runs: int) -> dict:
             # warm-up: connections, rule pack, calendar, statement caches
             await due.restore(100)
             await timed_tick(app)
+            gc.collect()
+            gc.freeze()  # as `frister serve` does after start-up (bot/runtime.py)
 
             full, peaks = [], []
             planned = deadlines = 0
@@ -130,6 +132,7 @@ async def measure(backend: str, n: int, runs: int) -> dict:
             idle = [(await timed_tick(app))[0] for _ in range(max(5, runs))]
             process_peak = peak_rss()
         finally:
+            gc.unfreeze()
             await app.close()
             await engine.dispose()
     return {

@@ -27,7 +27,7 @@ from bot.services.answer_pool import AnswerPool
 from bot.services.delivery import Delivery, DeliveryPolicy
 from bot.services.importer import CaseImporter
 from bot.services.notices import Notices
-from bot.services.planner import Planner, SendingWindow
+from bot.services.planner import LadderCache, Planner, SendingWindow
 from bot.services.report_poster import MonthlyReports
 from bot.services.staff import StaffImporter
 from bot.services.watchdog import IntakeWatchdog, WatchdogPolicy
@@ -39,6 +39,7 @@ from storage.database import (
     create_engine,
     current_revision,
     head_revision,
+    optimize,
     pool_size,
     session_factory,
 )
@@ -124,6 +125,11 @@ class App:
     def notices(self) -> Notices:
         return Notices(self.rules)
 
+    @cached_property
+    def ladders(self) -> LadderCache:
+        """Shared by every planner of this app (the rule pack is the app's too)."""
+        return LadderCache()
+
     def planner(self) -> Planner:
         return Planner(
             self.unit_of_work,
@@ -133,6 +139,7 @@ class App:
             self.window,
             self.clock,
             self.settings.admin_channel,
+            ladders=self.ladders,
         )
 
     @property
@@ -230,6 +237,10 @@ class App:
             raise SchemaOutdated(
                 _("The database schema is not up to date: run `frister db upgrade` first.")
             )
+
+    async def optimize_database(self, *, bulk: bool = False) -> None:
+        """Refresh the query planner's statistics (daily, and after an import: `bulk`)."""
+        await optimize(self.engine, bulk=bulk)
 
     async def close(self) -> None:
         if "answer_pool" in self.__dict__:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -86,6 +87,13 @@ class Runtime:
             )
         except Exception as error:  # the next tick retries
             self._failed("housekeeping", error)
+
+    async def optimize(self) -> None:
+        """Daily: the query planner's statistics follow the data (storage.database.optimize)."""
+        try:
+            await self.app.optimize_database()
+        except Exception as error:  # tomorrow retries; the queries do not depend on it
+            self._failed("refreshing the database statistics", error)
 
     async def deliver(self) -> None:
         if self._delivering.locked():  # one delivery loop per process (the lease is per worker)
@@ -212,6 +220,10 @@ class Runtime:
         settings = self.app.settings
         await self.start_web()
         await self.wait_for_database()
+        # What start-up built (modules, rule pack, calendar, app objects) lives as long as the
+        # process: out of the collector's generations, so that no tick re-scans it.
+        gc.collect()
+        gc.freeze()
         await self.plan()
         self.scheduler.add_job(
             self.plan, "interval", seconds=settings.tick_seconds, max_instances=1, coalesce=True
@@ -229,6 +241,9 @@ class Runtime:
         )
         self.scheduler.add_job(
             self.weekly, "cron", day_of_week="mon", hour=8, minute=0, max_instances=1
+        )
+        self.scheduler.add_job(
+            self.optimize, "cron", hour=3, minute=30, max_instances=1, coalesce=True
         )
         self.scheduler.start()
         if self.bolt is not None and settings.mode == "socket" and settings.slack_app_token:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.audit import GENESIS, AuditRecord, canonical, chain_hash
+from storage.bulk import insert_rows
 from storage.models import AuditEvent
 
 AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
@@ -51,20 +52,25 @@ class SqlAuditStore:
             seq += 1
             digest = chain_hash(prev, canonical(seq, now, actor, action, code, detail))
             rows.append(
-                {
-                    "seq": seq,
-                    "at": now,
-                    "actor": actor,
-                    "action": action,
-                    "arende_code": code,
-                    "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
+                (
+                    seq,
+                    now,
+                    actor,
+                    action,
+                    code,
+                    json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                    prev,
+                    digest,
+                )
             )
             prev = digest
-        for start in range(0, len(rows), 1000):
-            await self.session.execute(AuditEvent.__table__.insert(), rows[start : start + 1000])
+        await insert_rows(
+            self.session,
+            "audit_event",
+            ("seq", "at", "actor", "action", "arende_code", "detail", "prev_hash", "hash"),
+            rows,
+            times=("at",),
+        )
 
     async def records(self, batch: int = 5000) -> AsyncIterator[AuditRecord]:
         """Every audit row in sequence order, read in batches."""

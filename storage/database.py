@@ -107,9 +107,34 @@ def _current(connection: Connection) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+    """Bring the schema to `revision` (idempotent), then refresh the planner's statistics."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+    await optimize(engine)
+
+
+# Rows ANALYZE samples per index on SQLite: a few milliseconds whatever the database's size.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+
+async def optimize(engine: AsyncEngine, *, bulk: bool = False) -> None:
+    """Keep the query planner's statistics current: after migrations, imports and daily.
+
+    SQLite: a sampled `ANALYZE` (`analysis_limit` rows per index: milliseconds at any size),
+    then `PRAGMA optimize` (SQLite before 3.46 does not re-analyze a table that grew, so
+    `PRAGMA optimize` alone would leave a freshly imported table without statistics).
+    PostgreSQL: `ANALYZE` after a bulk write (`bulk`), else nothing (autovacuum's job). The
+    chat queries do not depend on these statistics (tests/test_query_plans.py); others may.
+    """
+    if engine.dialect.name == "sqlite":
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+            await connection.exec_driver_sql("ANALYZE")
+            await connection.exec_driver_sql("PRAGMA optimize")
+    elif bulk and engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql("ANALYZE")
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

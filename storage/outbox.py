@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,52 @@ from bot.ports.outbox import (
 from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
 from storage.repositories import _chunks
+
+_STAFF = (
+    Person.id,
+    Person.chat_user_id,
+    Person.email,
+    Person.role,
+    Person.enhet_id,
+    Person.active,
+    Person.absent_from,
+    Person.absent_to,
+    Person.substitute_id,
+)
+_NOTIFICATION_COLUMNS = (
+    "frist_id, step, recipient, reason, due_at, next_attempt_at, state, late, payload, created_at, "
+    "attempts, uncertain, possible_duplicate"
+)
+
+
+class _RawValues:
+    """Statements and values for the driver itself (what SQLAlchemy's types would bind):
+    SQLite stores a time as naive UTC text, PostgreSQL takes aware datetimes."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+        self._texts: dict[datetime, str] = {}
+        mark = (lambda i: "?") if self.sqlite else (lambda i: f"${i}")
+        marks = ", ".join(mark(i) for i in range(1, 14))
+        self.insert_notifications = (
+            f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) VALUES ({marks}) "
+            "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
+        )
+        self.update_next_step = f"UPDATE frist SET next_step_at = {mark(1)} WHERE id = {mark(2)}"
+
+    def moment(self, value: datetime | None) -> datetime | str | None:
+        if value is None or not self.sqlite:
+            return value
+        text = self._texts.get(value)
+        if text is None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: store aware UTC datetimes only")
+            utc = value.astimezone(UTC)
+            text = self._texts[value] = utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return text
+
+    def flag(self, value: bool) -> bool | int:
+        return int(value) if self.sqlite else value
 
 
 class SqlOutboxStore:
@@ -76,19 +122,22 @@ class SqlOutboxStore:
         ]
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
-        """Staff of these units and every socialchef."""
+        """Staff of these units and every socialchef (plain columns: no ORM objects)."""
         ids = list(set(enhet_ids))
-        query = select(Person).where(
-            or_(Person.enhet_id.in_(ids), Person.role == Role.SOCIALCHEF.value)
+        people = list(
+            (
+                await self.session.execute(
+                    select(*_STAFF).where(
+                        or_(Person.enhet_id.in_(ids), Person.role == Role.SOCIALCHEF.value)
+                    )
+                )
+            ).all()
         )
-        people = (await self.session.execute(query)).scalars().all()
         substitutes = {p.substitute_id for p in people if p.substitute_id} - {p.id for p in people}
         if substitutes:
             people += (
-                (await self.session.execute(select(Person).where(Person.id.in_(substitutes))))
-                .scalars()
-                .all()
-            )
+                await self.session.execute(select(*_STAFF).where(Person.id.in_(substitutes)))
+            ).all()
         return [
             StaffMember(
                 id=p.id,
@@ -110,43 +159,46 @@ class SqlOutboxStore:
         )
         return dict(rows.all())
 
-    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]:
-        keys: set[tuple[int, str, str]] = set()
+    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
+        table = Notification.__table__
+        keys: set[tuple[int, str]] = set()
         for batch in _chunks(set(frist_ids)):
             rows = await self.session.execute(
-                select(Notification.frist_id, Notification.step, Notification.recipient).where(
-                    Notification.frist_id.in_(batch)
-                )
+                select(table.c.frist_id, table.c.step).where(table.c.frist_id.in_(batch))
             )
-            keys.update(tuple(row) for row in rows.all())
+            keys.update(map(tuple, rows.all()))  # plain tuples: a Row compares in Python
         return keys
 
-    def _insert(self):
-        dialect = self.session.bind.dialect.name
-        return (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification)
-
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
-        """Insert outbox rows; a (frist, step, recipient) already planned is left alone."""
+        """Insert outbox rows; a (frist, step, recipient) already planned is left alone.
+
+        One raw executemany of pre-formatted values (the tick's largest write): no
+        per-value type processing, each distinct time formatted once.
+        """
+        if not rows:
+            return
+        raw = _RawValues(self.session.bind.dialect.name)
+        created, no = raw.moment(now), raw.flag(False)
         values = [
-            {
-                "frist_id": row.frist_id,
-                "step": row.step,
-                "recipient": row.recipient,
-                "reason": row.reason,
-                "due_at": row.due_at,
-                "next_attempt_at": max(row.due_at, row.not_before or row.due_at),
-                "state": row.state,
-                "late": row.late,
-                "payload": row.payload,
-                "created_at": now,
-            }
+            (
+                row.frist_id,
+                row.step,
+                row.recipient,
+                row.reason,
+                raw.moment(row.due_at),
+                raw.moment(max(row.due_at, row.not_before or row.due_at)),
+                row.state,
+                raw.flag(row.late),
+                row.payload,
+                created,
+                0,
+                no,
+                no,
+            )
             for row in rows
         ]
-        for batch in _chunks(values, 1000):
-            statement = self._insert().on_conflict_do_nothing(
-                index_elements=["frist_id", "step", "recipient"]
-            )
-            await self.session.execute(statement, batch)
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(raw.insert_notifications, values)
 
     async def has_step(self, step: str) -> bool:
         """Whether any outbox row has this step key (alarms without a deadline)."""
@@ -163,14 +215,11 @@ class SqlOutboxStore:
         """One executemany for the whole batch (a statement per deadline cost ~1.5 ms each)."""
         if not next_steps:
             return
-        table = Frist.__table__
-        statement = (
-            table.update()
-            .where(table.c.id == bindparam("frist_id"))
-            .values(next_step_at=bindparam("at"))
-        )
-        await self.session.execute(
-            statement, [{"frist_id": key, "at": at} for key, at in next_steps.items()]
+        raw = _RawValues(self.session.bind.dialect.name)
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(
+            raw.update_next_step,
+            [(raw.moment(at), key) for key, at in next_steps.items()],
         )
 
     # ---- delivery -------------------------------------------------------------------------
@@ -397,11 +446,16 @@ class SqlOutboxStore:
         return [FailedNotification(*row) for row in (await self.session.execute(query)).all()]
 
     async def set_state(self, key: str, value: str, now: datetime) -> None:
-        row = await self.session.get(RuntimeState, key)
-        if row is None:
-            self.session.add(RuntimeState(key=key, value=value, updated_at=now))
-        else:
-            row.value, row.updated_at = value, now
+        """One upsert (no read, no ORM object)."""
+        dialect = self.session.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(RuntimeState).values(key=key, value=value, updated_at=now)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"value": statement.excluded.value, "updated_at": now},
+            )
+        )
 
     async def get_state(self, prefix: str) -> dict[str, StateEntry]:
         rows = await self.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadline import Deadline
@@ -18,10 +18,26 @@ from bot.domain.deadlines import (
 )
 from bot.domain.staff import StaffMember
 from bot.ports.cases import CaseRecord, NewEvent
+from storage.bulk import insert_rows, new_ids
 from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 
 CHUNK = 2000
+_FRIST_COLUMNS = (
+    "arende_id",
+    "rule_id",
+    "trigger_handelse_id",
+    "occurrence",
+    "trigger_date",
+    "calendar_last_day",
+    "last_day",
+    "status",
+    "closed_on",
+    "closing_handelse_id",
+    "next_step_at",
+    "updated_at",
+    "created_at",
+)
 
 
 def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -210,20 +226,25 @@ class SqlCaseStore:
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
     ) -> dict[str, CaseRecord]:
         """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; records by code."""
-        rows = [
-            {
-                "code": code,
-                "fingerprint": fingerprint,
-                "enhet_id": enhet_id,
-                "handlaggare_id": handlaggare_id,
-                "origin": origin,
-                "opened_at": now,
-            }
-            for code, fingerprint, enhet_id, handlaggare_id in cases
-        ]
-        for batch in _chunks(rows):
-            await self.session.execute(Arende.__table__.insert(), batch)
-        return await self.cases_by_code(row["code"] for row in rows)
+        ids = await new_ids(self.session, "arende", len(cases))
+        await insert_rows(
+            self.session,
+            "arende",
+            ("id", "code", "fingerprint", "enhet_id", "handlaggare_id", "origin", "opened_at"),
+            (
+                (case_id, code, fingerprint, enhet_id, handlaggare_id, origin, now)
+                for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
+                    ids, cases, strict=True
+                )
+            ),
+            times=("opened_at",),
+        )
+        return {
+            code: CaseRecord(case_id, code, fingerprint, enhet_id, handlaggare_id)
+            for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
+                ids, cases, strict=True
+            )
+        }
 
     async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
         await self.session.execute(
@@ -236,27 +257,22 @@ class SqlCaseStore:
         """Insert events not already stored (same case, type and date); returns the new ones."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
         existing: set[tuple] = set()
-        for batch in _chunks(list(keys)):
+        for batch in _chunks({e.case_id for e in events}):  # ix_handelse_arende_id
             rows = await self.session.execute(
                 select(Handelse.arende_id, Handelse.type, Handelse.date).where(
-                    tuple_(Handelse.arende_id, Handelse.type, Handelse.date).in_(batch)
+                    Handelse.arende_id.in_(batch)
                 )
             )
-            existing.update(tuple(row) for row in rows.all())
+            existing.update(map(tuple, rows.all()))
         fresh = [e for key, e in keys.items() if key not in existing]
-        new = [
-            {
-                "arende_id": e.case_id,
-                "type": e.type,
-                "date": e.date,
-                "source": e.source,
-                "registered_by": e.registered_by,
-                "registered_at": now,
-            }
-            for e in fresh
-        ]
-        for batch in _chunks(new):
-            await self.session.execute(Handelse.__table__.insert(), batch)
+        await insert_rows(
+            self.session,
+            "handelse",
+            ("arende_id", "type", "date", "source", "registered_by", "registered_at"),
+            ((e.case_id, e.type, e.date, e.source, e.registered_by, now) for e in fresh),
+            times=("registered_at",),
+            dates=("date",),
+        )
         return fresh
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
@@ -274,8 +290,22 @@ class SqlCaseStore:
     async def deadlines_of(self, case_ids: Iterable[int]) -> dict[int, list[StoredDeadline]]:
         result: dict[int, list[StoredDeadline]] = {}
         for batch in _chunks(set(case_ids)):
-            rows = await self.session.execute(select(Frist).where(Frist.arende_id.in_(batch)))
-            for row in rows.scalars().all():
+            rows = await self.session.execute(
+                select(
+                    Frist.id,
+                    Frist.arende_id,
+                    Frist.rule_id,
+                    Frist.trigger_handelse_id,
+                    Frist.occurrence,
+                    Frist.trigger_date,
+                    Frist.calendar_last_day,
+                    Frist.last_day,
+                    Frist.status,
+                    Frist.closed_on,
+                    Frist.closing_handelse_id,
+                ).where(Frist.arende_id.in_(batch))
+            )
+            for row in rows.all():
                 result.setdefault(row.arende_id, []).append(
                     StoredDeadline(
                         id=row.id,
@@ -319,14 +349,32 @@ class SqlCaseStore:
         self, changes: dict[int, DeadlineChanges], now: datetime
     ) -> None:
         """Write reconciled deadlines of many cases: bulk inserts, row updates, cancellations."""
-        rows = [
-            {**self._values(case_id, item, now), "created_at": now}
-            for case_id, change in changes.items()
-            for item in change.insert
-        ]
-        for batch in _chunks(rows):
-            # Core executemany: the ORM's bulk insert goes row by row on SQLite (RETURNING)
-            await self.session.execute(Frist.__table__.insert(), batch)
+        await insert_rows(
+            self.session,
+            "frist",
+            _FRIST_COLUMNS,
+            (
+                (
+                    case_id,
+                    item.rule_id,
+                    item.trigger_event_id,
+                    item.occurrence,
+                    item.trigger_date,
+                    item.calendar_last_day,
+                    item.last_day,
+                    item.status.value,
+                    item.closed_on,
+                    item.closing_event_id,
+                    now if item.status is Status.OPEN else None,
+                    now,
+                    now,
+                )
+                for case_id, change in changes.items()
+                for item in change.insert
+            ),
+            times=("next_step_at", "updated_at", "created_at"),
+            dates=("trigger_date", "calendar_last_day", "last_day", "closed_on"),
+        )
         for case_id, change in changes.items():
             for frist_id, item in change.update:
                 await self.session.execute(

@@ -161,7 +161,9 @@ def _run(app: Any, work: Callable[[], Any]) -> Any:
     async def run():
         await app.prepare_database()
         try:
-            return await work()
+            report = await work()
+            await app.optimize_database(bulk=True)  # the planner's statistics follow the data
+            return report
         finally:
             await app.close()
 

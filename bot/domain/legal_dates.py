@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.periods import Period
@@ -28,12 +29,20 @@ def explain_last_day(
     """Last day of a period of ``length`` from ``trigger``, with the reason for any shift.
 
     ``length`` None means "genast": the trigger day itself, never shifted regardless
-    of ``day_count``.
+    of ``day_count``. Memoised: an import derives the same few hundred last days for
+    thousands of cases.
     """
+    return _explain(trigger, length, DayCount(day_count), calendar)
+
+
+@lru_cache(maxsize=65_536)
+def _explain(
+    trigger: date, length: Period | None, day_count: DayCount, calendar: SwedishCalendar
+) -> LastDay:
     if length is None:
         return LastDay(trigger, trigger, None)
     calendar_day = length.add_to(trigger)
-    if DayCount(day_count) is DayCount.NONE:
+    if day_count is DayCount.NONE:
         return LastDay(calendar_day, calendar_day, None)
     reason = calendar.non_working_reason(calendar_day)
     if reason is None:

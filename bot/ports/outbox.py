@@ -115,8 +115,8 @@ class OutboxStore(Protocol):
 
     async def units(self) -> dict[int, Unit]: ...
 
-    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]:
-        """(deadline, step, recipient) of every row planned for these deadlines."""
+    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """(deadline, step) of every row planned for these deadlines."""
         ...
 
     async def has_step(self, step: str) -> bool:

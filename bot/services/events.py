@@ -68,10 +68,12 @@ class EventRecorder:
         rederive: Iterable[int] = (),
         progress: Callable[[int], None] | None = None,
     ) -> Recorded:
-        """Register `entries` (audited as `actor`), re-derive their cases' deadlines (and those
-        of the `rederive` cases), then raise the alarms of the fresh events."""
+        """Register `entries` (audited as `actor`), re-derive the deadlines of the cases that
+        got a new event (and of the `rederive` cases), then raise the alarms of the fresh
+        events. A case whose events are all known already is not derived again: its deadlines
+        follow from the same events."""
         fresh = await uow.cases.add_events([e.event for e in entries], now)
-        case_ids = list(dict.fromkeys([*(e.event.case_id for e in entries), *rederive]))
+        case_ids = list(dict.fromkeys([*(e.case_id for e in fresh), *rederive]))
         events, changes = await self._rederive(uow, case_ids, now, progress)
         detail: dict[tuple[int, str, date], Mapping[str, Any]] = {}
         code_of: dict[int, str] = {}

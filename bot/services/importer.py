@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -115,6 +115,9 @@ class _Row:
 
 
 Progress = Callable[[int], None]
+# Cases derived and written at a time: what derivation holds in memory stays flat in the
+# file's size (one transaction all the same).
+CASES_AT_ONCE = 5000
 
 
 def _fold(text: str) -> str:
@@ -366,35 +369,36 @@ class CaseImporter:
                 )
                 for row in rows
             ]
-            recorded = await self.recorder.record(
-                uow,
-                entries,
-                actor="import",
-                now=now,
-                today=local_today(self.clock, self.tz),
-                rederive=case_ids.values(),
-                progress=case_progress,
-            )
-            report.new_events = len(recorded.fresh)
-            report.existing_events = len({e.key for e in entries}) - report.new_events
+            report.existing_events = len({e.key for e in entries})
             report.imported_rows = len(rows)
             code_of = {case_id: code for code, case_id in case_ids.items()}
-            for change in recorded.changes.values():
-                report.new_deadlines += len(change.insert)
-                report.changed_deadlines += len(change.update) + len(change.orphaned)
-            closed = [
-                (
-                    "import",
-                    "frist_" + item.status.value,
-                    code_of[case_id],
-                    {"regel": item.rule_id, "sista_dag": item.last_day.isoformat()},
+            for chunk in _by_cases(entries, CASES_AT_ONCE):
+                recorded = await self.recorder.record(
+                    uow,
+                    chunk,
+                    actor="import",
+                    now=now,
+                    today=local_today(self.clock, self.tz),
+                    progress=case_progress,
                 )
-                for case_id, change in recorded.changes.items()
-                for _id, item in change.update
-                if item.status.value != "open"
-            ]
-            if closed:
-                await uow.audit.append_many(closed, now)
+                report.new_events += len(recorded.fresh)
+                for change in recorded.changes.values():
+                    report.new_deadlines += len(change.insert)
+                    report.changed_deadlines += len(change.update) + len(change.orphaned)
+                closed = [
+                    (
+                        "import",
+                        "frist_" + item.status.value,
+                        code_of[case_id],
+                        {"regel": item.rule_id, "sista_dag": item.last_day.isoformat()},
+                    )
+                    for case_id, change in recorded.changes.items()
+                    for _id, item in change.update
+                    if item.status.value != "open"
+                ]
+                if closed:
+                    await uow.audit.append_many(closed, now)
+            report.existing_events -= report.new_events
             await uow.outbox.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
@@ -424,6 +428,23 @@ class CaseImporter:
         clashing = {code for code, prints in fingerprints.items() if len(prints) > 1}
         errors = [RowError(r.line, _collision_message(r.code)) for r in rows if r.code in clashing]
         return [r for r in rows if r.code not in clashing], errors
+
+
+def _by_cases(entries: list[EventEntry], size: int) -> Iterator[list[EventEntry]]:
+    """The entries in groups of at most `size` cases, every entry of a case in one group."""
+    by_case: dict[int, list[EventEntry]] = {}
+    for entry in entries:
+        by_case.setdefault(entry.event.case_id, []).append(entry)
+    group: list[EventEntry] = []
+    cases = 0
+    for case_entries in by_case.values():
+        group += case_entries
+        cases += 1
+        if cases == size:
+            yield group
+            group, cases = [], 0
+    if group:
+        yield group
 
 
 def _collision_message(code: str) -> str:

@@ -51,6 +51,30 @@ class SendingWindow:
         return datetime.combine(following, self.start, self.tz).astimezone(ZoneInfo("UTC"))
 
 
+@dataclass(frozen=True)
+class _Ladder:
+    """One ladder (a rule and a last day) as the tick sees it: its occurrences due by now, in
+    order, and when it next has work."""
+
+    due: tuple[Occurrence, ...]
+    next_at: datetime | None
+
+
+class LadderCache:
+    """Ladders by (rule, last day) for one day, up to that day's end. A ladder depends only
+    on the rule and the last day, and deadlines due together share a few last days: each is
+    computed once a day, by whichever tick of the process needs it first."""
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self.ladders: dict[tuple[str, date], list[Occurrence]] = {}
+
+    def of_day(self, today: date) -> dict[tuple[str, date], list[Occurrence]]:
+        if today != self.day:
+            self.day, self.ladders = today, {}
+        return self.ladders
+
+
 @dataclass
 class PlanResult:
     deadlines: int = 0
@@ -70,6 +94,7 @@ class Planner:
         admin_channel: str | None = None,
         grace: timedelta = timedelta(minutes=15),
         batch: int = 500,
+        ladders: LadderCache | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
         self.pack = pack
@@ -80,22 +105,54 @@ class Planner:
         self.admin_channel = admin_channel
         self.grace = grace
         self.batch = batch
+        self.ladders = ladders if ladders is not None else LadderCache()
+
+    def _ladder(
+        self, rule_id: str, last_day: date, now: datetime, seen: dict[tuple[str, date], _Ladder]
+    ) -> _Ladder | None:
+        key = (rule_id, last_day)
+        found = seen.get(key)
+        if found is not None:
+            return found
+        rule = self.pack.rules.get(rule_id)
+        if rule is None:
+            return None
+        today = now.astimezone(self.sending.tz).date()
+        of_day = self.ladders.of_day(today)
+        ladder = of_day.get(key)
+        if ladder is None:
+            # Up to the end of the day: a superset of the ladder up to `now`, with the same
+            # occurrences due by now and the same next one after it.
+            tomorrow = datetime.combine(today + timedelta(days=1), time(0), self.sending.tz)
+            ladder = of_day[key] = list(
+                occurrences(rule, last_day, self.calendar, self.sending, tomorrow)
+            )
+        found = seen[key] = _Ladder(
+            tuple(o for o in ladder if o.due_at <= now), next_due(ladder, now)
+        )
+        return found
 
     async def tick(self) -> PlanResult:
         """Plan everything due now, batch by batch, each batch in its own transaction."""
         now = self.clock.now()
         result = PlanResult()
+        seen: dict[tuple[str, date], _Ladder] = {}
         while True:
             async with self.unit_of_work() as uow:
                 items = await uow.outbox.fristar_to_plan(now, self.batch)
                 if items:
-                    await self._plan(uow, items, now, result)
+                    await self._plan(uow, items, now, result, seen)
                 await uow.outbox.set_state("planner:last_tick", now.isoformat(), now)
             if len(items) < self.batch:
                 return result
 
     async def _plan(
-        self, uow: Stores, items: list[Deadline], now: datetime, result: PlanResult
+        self,
+        uow: Stores,
+        items: list[Deadline],
+        now: datetime,
+        result: PlanResult,
+        seen: dict[tuple[str, date], _Ladder],
     ) -> None:
         units = {item.enhet_id for item in items}
         directory = Directory(
@@ -103,33 +160,25 @@ class Planner:
             await uow.outbox.escalation_channels(units),
             self.admin_channel,
         )
-        planned = {
-            (frist_id, step)
-            for frist_id, step, _recipient in await uow.outbox.planned_keys(
-                i.frist_id for i in items
-            )
-        }
+        planned = await uow.outbox.planned_steps(i.frist_id for i in items)
         not_before = self.window.open_at(now)
+        today = now.astimezone(self.sending.tz).date()
         rows: list[NewNotification] = []
         next_steps: dict[int, datetime | None] = {}
-        # A ladder depends only on the rule and the last day: deadlines due together share a
-        # few last days (today's step of each rule), so each ladder is computed once a batch.
-        ladders: dict[tuple[str, date], list[Occurrence]] = {}
+        # Who a role reaches in an enhet (for a handläggare: per person) is the same for every
+        # deadline of the batch: resolved once.
+        recipients: dict[tuple[Role, int, int | None], list[Recipient]] = {}
         for item in items:
-            rule = self.pack.rules.get(item.rule_id)
-            if rule is None:
+            ladder = self._ladder(item.rule_id, item.effective_last_day, now, seen)
+            if ladder is None:
                 log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
                 next_steps[item.frist_id] = None
                 continue
-            key = (item.rule_id, item.effective_last_day)
-            ladder = ladders.get(key)
-            if ladder is None:
-                ladder = ladders[key] = list(
-                    occurrences(rule, item.effective_last_day, self.calendar, self.sending, now)
-                )
-            candidates = self._candidates(item, ladder, directory, planned, now)
+            candidates = self._candidates(
+                item, ladder.due, directory, planned, now, today, recipients
+            )
             rows += self._catch_up(item, candidates, now, not_before)
-            next_steps[item.frist_id] = next_due(ladder, now)
+            next_steps[item.frist_id] = ladder.next_at
         result.deadlines += len(items)
         result.planned += sum(1 for row in rows if row.state == PENDING)
         result.superseded += sum(1 for row in rows if row.state == SUPERSEDED)
@@ -139,28 +188,33 @@ class Planner:
     def _candidates(
         self,
         item: Deadline,
-        ladder: list[Occurrence],
+        due: tuple[Occurrence, ...],
         directory: Directory,
         planned: set[tuple[int, str]],
         now: datetime,
+        today: date,
+        recipients: dict[tuple[Role, int, int | None], list[Recipient]],
     ) -> list[tuple[Occurrence, Recipient]]:
-        today = now.astimezone(self.sending.tz).date()
         found = []
-        for occurrence in ladder:
-            if occurrence.due_at > now:
-                continue
-            if (item.frist_id, occurrence.key) in planned:
+        frist_id = item.frist_id
+        for occurrence in due:
+            if (frist_id, occurrence.key) in planned:
                 continue  # planned once, to whoever had the role then
-            for recipient in directory.resolve(
-                occurrence.step.to, item.enhet_id, item.handlaggare_id, today
-            ):
+            role = occurrence.step.to
+            who = (role, item.enhet_id, item.handlaggare_id if role is Role.HANDLAGGARE else None)
+            reached = recipients.get(who)
+            if reached is None:
+                reached = recipients[who] = directory.resolve(
+                    role, item.enhet_id, item.handlaggare_id, today
+                )
+            for recipient in reached:
                 found.append((occurrence, recipient))
         if directory.missing_handlaggare(item.handlaggare_id):
             # At once, once per deadline and handläggare: the chef must pick a new one.
             step = Step(at=Offset(0), to=Role.CHEF, escalation=True)
             key = f"{MISSING_STEP}:{item.handlaggare_id or 0}"
             occurrence = Occurrence(key, step, today, now)
-            if (item.frist_id, key) not in planned:
+            if (frist_id, key) not in planned:
                 for recipient in directory.chef(item.enhet_id, today, MISSING_STEP):
                     found.append((occurrence, recipient))
         return found

@@ -64,10 +64,10 @@ class MemoryOutboxStore:
     async def units(self) -> dict[int, Unit]:
         return {u.id: Unit(u.id, u.name, u.escalation_channel) for u in self.data.units.values()}
 
-    async def planned_keys(self, frist_ids: Iterable[int]) -> set[tuple[int, str, str]]:
+    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
         wanted = set(frist_ids)
         return {
-            (n.frist_id, n.step, n.recipient)
+            (n.frist_id, n.step)
             for n in self.data.notifications.values()
             if n.frist_id is not None and n.frist_id in wanted
         }
