@@ -24,6 +24,7 @@ from bot.domain.staff import StaffMember, is_platform_user_id, normal_user_id
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
+from bot.services.delivery import clear_reported
 from bot.services.importer import RowError
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
@@ -263,6 +264,8 @@ def _identifier_message(column: int) -> str:
 async def store_staff(uow: Stores, records: Sequence[StaffMember], now: datetime) -> int:
     """Create or update staff (their open deadlines are replanned) and audit each change."""
     stored = await uow.cases.upsert_staff(records, now)
+    # Registered anew: reach them again, and report a new problem again.
+    await clear_reported(uow, (r.chat_user_id for r in records if r.chat_user_id), now)
     await uow.audit.append_many(
         [
             (
