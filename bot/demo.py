@@ -288,8 +288,9 @@ async def _simulate(
                             email=cast.email(chat_id),
                             role=Role(role),
                             enhet=unit,
+                            name=name.split()[0],
                         )
-                        for chat_id, role, unit, _name in STAFF
+                        for chat_id, role, unit, name in STAFF
                     ],
                     clock.now(),
                 )

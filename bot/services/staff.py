@@ -2,9 +2,9 @@
 
 Columns (header row, `;` or `,`): anvandare (the chat platform's user id: Slack `U…`/`W…`, or
 a Microsoft Entra object id, a GUID, as Teams knows people), epost, roll, enhet and, optionally,
-ersattare (the substitute's user id). Every row is checked first and every problem reported with
-its line number; on any error nothing is stored. People not in the file
-are left as they are; an absence registered in chat is kept.
+ersattare (the substitute's user id) and namn (the name reports show). Every row is checked
+first and every problem reported with its line number; on any error nothing is stored. People
+not in the file are left as they are; an absence registered in chat is kept.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bot.services.delivery import clear_reported
 from bot.services.importer import RowError
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
-OPTIONAL = ("ersattare",)
+OPTIONAL = ("ersattare", "namn")
 ALIASES = {
     "anvandare": "anvandare",
     "anvandarid": "anvandare",
@@ -42,6 +42,8 @@ ALIASES = {
     "roll": "roll",
     "enhet": "enhet",
     "ersattare": "ersattare",
+    "namn": "namn",
+    "name": "namn",
 }
 ROLES = {
     "handlaggare": Role.HANDLAGGARE,
@@ -202,6 +204,7 @@ class StaffImporter:
             role=role,
             enhet=enhet,
             email=email,
+            name=(cell.get("namn") or "").strip() or None,
             substitute_chat_id=substitute,
         )
         return member, []
