@@ -1082,4 +1082,4 @@ def test_pages_follow_the_platform_limits():
     small = Layout(replace(SLACK_LIMITS, max_pages=2, paragraphs_per_page=2, lines_per_paragraph=2))
     pages = small.pages("Titel", [f"rad {n}" for n in range(20)])
     assert [p.title for p in pages] == ["Titel (1/2)", "Titel (2/2)"]
-    assert pages[-1].body[-1] == "… och 12 rader till. Begränsa frågan, t.ex. `/frister 7`."
+    assert pages[-1].body[-1] == "… och fler rader (12). Begränsa frågan, t.ex. `/frister 7`."

@@ -299,7 +299,7 @@ def test_import(imports):
     result = imports.first
     assert result.returncode == 0, result.stderr
     summary = one_line(result.stdout)
-    assert summary.startswith("3 rader lästa, 3 importerade: 3 nya ärenden, 3 nya händelser")
+    assert summary.startswith("Lästa rader: 3, importerade: 3. Nya ärenden: 3. Nya händelser: 3")
 
 
 def test_import_twice(imports):
@@ -326,7 +326,7 @@ def test_import_bad_row_imports_nothing(imports):
 def test_import_skip_bad(imports):
     result = imports.skip
     assert result.returncode == 0, result.stderr
-    assert "4 rader lästa, 3 importerade: 3 nya ärenden, 3 nya händelser" in result.stdout
+    assert "Lästa rader: 4, importerade: 3. Nya ärenden: 3. Nya händelser: 3" in result.stdout
     assert any(line.startswith("rad 5: ") for line in result.stderr.splitlines())
     assert "De hoppades över." in result.stderr
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,8 +22,7 @@ from bot.clock import Clock, local_today
 from bot.domain import markup
 from bot.domain.deadline import Deadline
 from bot.domain.messages import Message, message_from_json, message_to_json
-from bot.domain.recipients import REPORTED_STATE, UNREACHABLE, UNREACHABLE_STATE, Directory
-from bot.domain.roles import Role
+from bot.domain.recipients import UNREACHABLE, UNREACHABLE_STATE, Directory
 from bot.domain.staff import StaffMember
 from bot.i18n import _
 from bot.ports.audit import AuditEntry
@@ -40,6 +39,7 @@ from bot.ports.outbox import ChatAddress, Claimed, NewNotification
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.notices import FAILURE_STEP, Notices
 from bot.services.planner import SendingWindow
+from bot.services.problems import clear_reported, named, problem_key
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -323,7 +323,7 @@ class Delivery:
             )
             if row.step.startswith(FAILURE_STEP):
                 return  # a failed failure report stays visible in `frister status`
-            who = await self._who(row.recipient)
+            who = self._who(row.recipient)
             chefs: list[StaffMember] = []
             if who is not None and problem in PERSON_PROBLEMS:
                 chefs = await self._reroute(uow, row, context, who, now)
@@ -338,7 +338,7 @@ class Delivery:
                 channels.append(self.admin_channel)
             notice = self.notices.failure_report(
                 context,
-                recipient=_named(who, row.recipient),
+                recipient=named(who, row.recipient),
                 problem=problem,
                 error=error,
                 chefs=[markup.mention(c.chat_user_id) for c in chefs if c.chat_user_id],
@@ -359,21 +359,15 @@ class Delivery:
             else:
                 log.error("no escalation or admin channel to report notification %s", row.id)
 
-    async def _who(self, recipient: str) -> StaffMember | None:
-        """The person a `person:<id>` recipient is (chat id, e-mail), else None."""
+    def _who(self, recipient: str) -> ChatAddress | None:
+        """How the person of a `person:<id>` recipient is known (chat id, e-mail), else None."""
         kind, _sep, value = recipient.partition(":")
         if kind != "person" or not value.isdigit():
             return None
-        address = self._people.get(int(value), ChatAddress(None, None))
-        return StaffMember(
-            role=Role.HANDLAGGARE,
-            id=int(value),
-            chat_user_id=address.chat_user_id,
-            email=address.email,
-        )
+        return self._people.get(int(value), ChatAddress(None, None))
 
     async def _reroute(
-        self, uow: Stores, row: Claimed, context: Deadline | None, who: StaffMember, now: datetime
+        self, uow: Stores, row: Claimed, context: Deadline | None, who: ChatAddress, now: datetime
     ) -> list[StaffMember]:
         """Mark `who` unreachable and send this step to the chef of the deadline's enhet now;
         returns the chefs it went to."""
@@ -455,36 +449,6 @@ class Delivery:
             if wait > 0:
                 await self.sleep(wait)
         self._last_post[channel] = self.clock.now()
-
-
-async def clear_reported(uow: Stores, whos: Iterable[str], now: datetime) -> None:
-    """These chat ids or channel addresses can be reached again: forget their problems, so a
-    new one is reported (and rerouted) again."""
-    wanted = set(whos)
-    marks = await uow.outbox.get_state(REPORTED_STATE)
-    marks |= await uow.outbox.get_state(UNREACHABLE_STATE)
-    for key, entry in marks.items():
-        who = key.removeprefix(REPORTED_STATE).rsplit(":", 1)[0]
-        if key.startswith(UNREACHABLE_STATE):
-            who = key.removeprefix(UNREACHABLE_STATE)
-        if entry.value and who in wanted:
-            await uow.outbox.set_state(key, "", now)
-
-
-def problem_key(chat_id: str | None, recipient: str, problem: Problem, error: str) -> str:
-    """The runtime-state key of one problem (who, cause): it is reported once while it lasts."""
-    cause = error if problem is Problem.UNKNOWN else problem.value
-    return f"{REPORTED_STATE}{chat_id or recipient}:{cause}"[:80]
-
-
-def _named(who: StaffMember | None, recipient: str) -> str:
-    """The person as the chat names them (a mention), else their e-mail, else the address."""
-    if who is None:
-        kind, _sep, value = recipient.partition(":")
-        return markup.channel(value) if kind == "channel" and value else recipient
-    if who.chat_user_id:
-        return markup.mention(who.chat_user_id)
-    return who.email or recipient
 
 
 def _deadline_of(row: Claimed, deadlines: dict[int, Deadline]) -> Deadline | None:

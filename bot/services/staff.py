@@ -24,8 +24,8 @@ from bot.domain.staff import StaffMember, is_platform_user_id, normal_user_id
 from bot.i18n import _
 from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
-from bot.services.delivery import clear_reported
 from bot.services.importer import RowError
+from bot.services.problems import clear_reported
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
 OPTIONAL = ("ersattare", "namn")
