@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from bot.bootstrap import App
 from bot.clock import FixedClock, local_today
 from bot.config import Settings
+from bot.demo_chat import with_names
 from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
 from bot.formatting import long_date
@@ -108,7 +109,7 @@ def _render(post: Post, when: datetime, tz) -> str:
             lines.append("   " + " ".join(e.get("text", "") for e in block["elements"]))
     if not post.blocks:
         lines.append("   " + post.text)
-    return "\n".join(lines)
+    return with_names("\n".join(lines), NAMES)
 
 
 class Cast:
@@ -210,6 +211,7 @@ async def _chat(app: App, slack: SlackStandIn, out, ask) -> None:
     from bot.demo_chat import DemoChat
 
     chat = DemoChat(app, slack, {user: NAMES[user] for user in CHAT_PEOPLE}, out)
+    chat.shown = NAMES
     print(_("The chat: what Anna and Dan see in Slack.") + "\n", file=out)
     for user, text in (("U0DEMOANNA", ""), ("U0DEMODAN", "team")):
         chat.user = user
@@ -286,8 +288,9 @@ async def _simulate(
                             email=cast.email(chat_id),
                             role=Role(role),
                             enhet=unit,
+                            name=name.split()[0],
                         )
-                        for chat_id, role, unit, _name in STAFF
+                        for chat_id, role, unit, name in STAFF
                     ],
                     clock.now(),
                 )

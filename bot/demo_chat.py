@@ -40,7 +40,18 @@ async def typed(ask: Ask, prompt: Callable[[], str]) -> AsyncIterator[tuple[str,
         yield line, folded, rest
 
 
-MENTION = re.compile(r"<[@#]([A-Z0-9]+)(?:\|[^>]*)?>")
+MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def with_names(text: str, names: dict[str, str]) -> str:
+    """Slack's `<@U…>` and `<#C…>` as Slack shows them: `@Anna`, `#the-channel`."""
+
+    def name(match: re.Match) -> str:
+        if match[1] == "#":
+            return "#" + names.get(match[2], match[2]).lstrip("#")
+        return "@" + names.get(match[2], match[2]).split()[0]
+
+    return MENTION.sub(name, text)
 
 
 async def ask_terminal(prompt: str) -> str | None:
@@ -58,13 +69,7 @@ def block_lines(
 ) -> list[str]:
     """Blocks as text, buttons numbered (appended to `buttons` as label, action id, value),
     mentions shown as @name."""
-    lines = _block_lines(blocks, buttons)
-    names = names or {}
-
-    def name(match: re.Match) -> str:
-        return "@" + names.get(match[1], match[1]).split()[0]
-
-    return [MENTION.sub(name, line) for line in lines]
+    return [with_names(line, names or {}) for line in _block_lines(blocks, buttons)]
 
 
 def _block_lines(blocks: list[dict[str, Any]], buttons: list[tuple[str, str, str]]) -> list[str]:
@@ -97,6 +102,7 @@ class DemoChat:
 
         self.slack = slack
         self.names = names
+        self.shown = names  # how mentions of people and channels are shown
         self.out = out
         self.bolt = build(
             app.services(),
@@ -212,7 +218,7 @@ class DemoChat:
         )
         self.say("── " + _("Frister answers {name} ({where})").format(name=who, where=where))
         self.buttons = []
-        lines = block_lines(response.blocks, self.buttons, self.names) if response.blocks else []
+        lines = block_lines(response.blocks, self.buttons, self.shown) if response.blocks else []
         self.say("\n".join(lines or ["   " + response.text]) + "\n")
 
     def _show_view(self, view: dict[str, Any], what: str) -> None:
@@ -220,7 +226,7 @@ class DemoChat:
         self.say("── " + (f"{what}: {title}" if title else what))
         self.buttons = []
         shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
-        lines = block_lines(shown, self.buttons, self.names)
+        lines = block_lines(shown, self.buttons, self.shown)
         for block in view.get("blocks", []):
             if block.get("type") == "input":
                 lines.append("   ▸ " + block["label"]["text"])

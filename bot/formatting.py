@@ -19,8 +19,22 @@ def long_date(day: date) -> str:
 
 
 def short_date(day: date) -> str:
-    """`fre 26 juni`."""
-    return format_date(day, "EEE d MMM", locale=_locale())
+    """`fre 26 juni`, `lör 30 jan` (no abbreviation point: the date often ends a sentence)."""
+    return format_date(day, "EEE d MMM", locale=_locale()).rstrip(".")
+
+
+def medium_date(day: date) -> str:
+    """`2 dec. 2026`: one format for a view that spans years (the case view)."""
+    return format_date(day, "d MMM y", locale=_locale())
+
+
+def in_sentence(name: str) -> str:
+    """A rule or event name inside a sentence: `Barnavårdsutredning` -> `barnavårdsutredning`,
+    while an abbreviation stays (`LVU-vård`)."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def relative_day(day: date, today: date) -> str:

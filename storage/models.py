@@ -51,6 +51,7 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_user_id: str | None = Field(default=None, max_length=40, unique=True)
     email: str | None = Field(default=None, max_length=254, unique=True)
+    name: str | None = Field(default=None, max_length=200)  # as reports and the CLI show them
     role: str = Field(default="handlaggare", max_length=30)
     enhet_id: int | None = Field(default=None, foreign_key="enhet.id", index=True)
     active: bool = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,7 @@ _STAFF = (
     Person.id,
     Person.chat_user_id,
     Person.email,
+    Person.name,
     Person.role,
     Person.enhet_id,
     Person.active,
@@ -143,6 +144,7 @@ class SqlOutboxStore:
                 id=p.id,
                 chat_user_id=p.chat_user_id,
                 email=p.email,
+                name=p.name,
                 role=Role(p.role),
                 enhet_id=p.enhet_id,
                 active=p.active,
@@ -384,7 +386,7 @@ class SqlOutboxStore:
         if kind == "person" and value.isdigit():
             person = await self.session.get(Person, int(value))
             if person is not None:
-                recipient = person.chat_user_id or person.email or recipient
+                recipient = person.name or person.email or person.chat_user_id or recipient
         return NotificationDetail(recipient, row.last_error or "?")
 
     async def person_chat_ids(self, person_ids: Iterable[int]) -> dict[int, ChatAddress]:
@@ -433,9 +435,15 @@ class SqlOutboxStore:
                 Notification.id,
                 Arende.code,
                 Frist.rule_id,
-                Notification.recipient,
+                # a person by name (else e-mail, chat id), not as `person:<id>`
+                func.coalesce(
+                    Person.name, Person.email, Person.chat_user_id, Notification.recipient
+                ),
                 Notification.last_error,
                 Notification.attempts,
+            )
+            .outerjoin(
+                Person, Notification.recipient == literal("person:") + cast(Person.id, String)
             )
             .outerjoin(Frist, Frist.id == Notification.frist_id)
             .outerjoin(Arende, Arende.id == Frist.arende_id)

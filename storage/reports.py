@@ -27,8 +27,9 @@ class SqlReportStore:
                 Frist.extended_to,
                 Frist.status,
                 Frist.closed_on,
-                Person.chat_user_id,
+                Person.name,
                 Person.email,
+                Person.chat_user_id,
             )
             .join(Arende, Arende.id == Frist.arende_id)
             .join(Enhet, Enhet.id == Arende.enhet_id)
@@ -37,7 +38,7 @@ class SqlReportStore:
         if enhet is not None:
             query = query.where(Enhet.name == enhet)
         rows = (await self.session.execute(query)).all()
-        return [ReportRow(*row[:8], row[8] or row[9]) for row in rows]
+        return [ReportRow(*row[:8], row[8] or row[9] or row[10]) for row in rows]
 
     async def investigation_events(self, enhet: str | None = None) -> dict[str, list[CaseEvent]]:
         """Utredning events per case code (for the JO restart pattern)."""

@@ -144,6 +144,8 @@ class SqlCaseStore:
                 "absent_from": record.absent_from,
                 "absent_to": record.absent_to,
             }
+            if record.name:  # a register without names keeps the stored ones
+                values["name"] = record.name
             if person is None:
                 person = Person(chat_user_id=record.chat_user_id, created_at=now, **values)
                 self.session.add(person)

@@ -305,7 +305,7 @@ async def test_horizons(sender, slack):
     assert last(slack).startswith("Dina frister de närmaste 7 dagarna")
     assert "Förhandsbedömning" not in last(slack)
     await sender.command(ANNA, "100")
-    assert "Barnavårdsutredning: senast fre 4 sep." in last(slack)
+    assert "Barnavårdsutredning: senast fre 4 sep (om 81 dagar)" in last(slack)
     await sender.command(EVA, "1")
     assert last(slack).startswith("Dina frister den närmaste 1 dagen")
 
@@ -374,9 +374,9 @@ async def test_case(sender, slack):
     response = slack.responses[-1]
     text = response.text
     assert text.startswith(f"Ärende {IFO1}\n*Frister*")
-    assert "FÖRSENAD · Skyddsbedömning: senast fredag 12 juni 2026, öppen" in text
+    assert "FÖRSENAD · Skyddsbedömning: senast 12 juni 2026, öppen" in text
     assert "20 kap. 1 § SoL (2025:400)" in text
-    assert "*Historik*\n2026-06-12 Anmälan inkom (import)" in text
+    assert "*Historik*\n12 juni 2026 Anmälan inkom (import)" in text
     assert {"type": "mrkdwn", "text": "*Enhet*\nBarn och unga Nord"} in response.blocks[1]["fields"]
     labels = [
         e["text"]["text"] for b in response.blocks if b["type"] == "actions" for e in b["elements"]
@@ -389,7 +389,7 @@ async def test_case(sender, slack):
     await sender.command(ANNA, f"ärende {IFO3}")
     assert (
         last(slack)
-        == "Du har inte behörighet till det. Den tillhör en annan handläggare eller enhet."
+        == "Du har inte behörighet till det. Ärendet tillhör en annan handläggare eller enhet."
     )
     await sender.command(ANNA, "ärende ZZZZ-ZZZZ")
     assert last(slack) == "Det finns inget ärende med koden ZZZZ-ZZZZ."
@@ -403,7 +403,8 @@ async def test_done_stays_done(sender, slack, app, engine, clock):
     before = await frist(engine, IFO1, "skyddsbedomning")
     await sender.command(ANNA, f"klar {IFO1} skydd")
     assert last(slack) == (
-        f"Klar. Klar: Skyddsbedömning för ärende {IFO1}, markerad av <@{ANNA}> mån 15 juni."
+        f"Klar. Fristen för skyddsbedömning i ärende {IFO1} är markerad som klar av <@{ANNA}> "
+        "mån 15 juni."
     )
     done = await frist(engine, IFO1, "skyddsbedomning")
     assert (done.status, done.closed_on, done.done_by) == ("done", date(2026, 6, 15), ANNA)
@@ -437,15 +438,16 @@ async def test_done_asks_which(sender, slack, engine):
     assert last(slack) == f"Ingen öppen frist i ärende {IFO1} passar ”nåt annat”."
     await sender.press(ANNA, "frist_klar", first["value"])
     assert slack.responses[-1].replaces
-    assert last(slack).startswith("Klar. Klar: Skyddsbedömning")
+    assert last(slack).startswith("Klar. Fristen för skyddsbedömning i ärende")
 
 
 async def test_recurring_done_registers_event(sender, slack, app, engine):
     await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
     await sender.command(ANNA, f"klar {code_of('IFO 4')} övervägande")
-    assert "Övervägande genomfört registrerat för ärende" in last(slack)
-    assert "Nästa Övervägande (placering enligt SoL): senast tisdag 15 december 2026." in last(
-        slack
+    assert "Registrerat: Övervägande genomfört, i dag, ärende" in last(slack)
+    assert (
+        "Nästa frist för övervägande (placering enligt SoL) går ut tisdag 15 december 2026."
+        in last(slack)
     )
     assert (await frist(engine, code_of("IFO 4"), "overvagande")).occurrence == 2
 
@@ -491,11 +493,11 @@ async def test_reminder_buttons(sender, slack, app, engine, clock):
     assert last(slack).startswith(f"Ärende {IFO1}")
     await sender.press(ANNA, "frist_klar", choices["frist_klar"])
     assert slack.responses[-1].replaces
-    assert last(slack).startswith("Klar. Klar: Skyddsbedömning")
+    assert last(slack).startswith("Klar. Fristen för skyddsbedömning i ärende")
     await sender.press(ANNA, "frist_klar", choices["frist_klar"])
-    assert last(slack) == f"Skyddsbedömning för ärende {IFO1} är redan avslutad."
+    assert last(slack) == f"Fristen för skyddsbedömning i ärende {IFO1} är redan avslutad."
     await sender.press(ANNA, snooze, choices["frist_klar"])
-    assert last(slack) == f"Skyddsbedömning för ärende {IFO1} är redan avslutad."
+    assert last(slack) == f"Fristen för skyddsbedömning i ärende {IFO1} är redan avslutad."
     # the snoozed reminder is not sent for a deadline that is done
     clock.set(local(2026, 6, 16, 8, 0))
     await _reminder(app, slack, clock)
@@ -541,8 +543,9 @@ async def test_extend_form(sender, slack, engine, clock):
     assert opened.view["callback_id"] == "forlang"
     assert opened.view["title"]["text"] == "Förläng frist"
     assert list(inputs(opened)) == ["datum", "skal", "niva", "beslutsfattare"]
-    assert "Förlängning kräver särskilda skäl och beslut på lägst nivån Chef." in view_text(
-        opened.view
+    assert (
+        "Förlängning kräver särskilda skäl och beslut av lägst chef enligt delegationsordningen."
+        in view_text(opened.view)
     )
     status, body = await sender.submit(
         ANNA,
@@ -558,8 +561,8 @@ async def test_extend_form(sender, slack, engine, clock):
     result = modals(slack)[-1]
     assert result.method == "views.update" and result.view_id == opened.view_id
     assert (
-        f"Barnavårdsutredning för ärende {IFO2} är förlängd till fredag 2 oktober 2026 "
-        f"(beslut av <@{DAN}>, Chef)." in view_text(result.view)
+        f"Fristen för barnavårdsutredning i ärende {IFO2} är förlängd till fredag 2 oktober "
+        f"2026 (beslut av <@{DAN}>, chef)." in view_text(result.view)
     )
     stored = await frist(engine, IFO2, "utredning")
     assert (stored.extended_to, stored.extension_reason) == (
@@ -582,8 +585,8 @@ async def test_extend_needs_delegation(sender, slack, engine):
     again = modals(slack)[-1]
     assert again.view["callback_id"] == "forlang"
     assert (
-        "Förlängning av Barnavårdsutredning kräver beslut på lägst nivån Chef "
-        "(delegationsordningen)." in view_text(again.view)
+        "Förlängning av barnavårdsutredning kräver beslut av lägst chef enligt "
+        "delegationsordningen." in view_text(again.view)
     )
     assert inputs(again)["skal"]["element"]["initial_value"] == "Särskilda skäl"
     assert (await frist(engine, IFO2, "utredning")).extended_to is None
@@ -621,8 +624,8 @@ async def test_extend_escalates_without_delegation(app, world, engine):
 async def test_extend_command(sender, slack, engine):
     await sender.command(DAN, f"förläng {IFO2} utredning 2026-10-02 Särskilda skäl")
     assert last(slack) == (
-        f"Förlängd. Barnavårdsutredning för ärende {IFO2} är förlängd till fredag 2 oktober 2026 "
-        f"(beslut av <@{DAN}>, Chef)."
+        f"Förlängd. Fristen för barnavårdsutredning i ärende {IFO2} är förlängd till fredag "
+        f"2 oktober 2026 (beslut av <@{DAN}>, chef)."
     )
     await sender.command(DAN, f"förläng {IFO2} utredning 2026-09-01 x")
     assert last(slack) == "Den nya sista dagen måste komma efter fredag 2 oktober 2026."
@@ -682,7 +685,7 @@ async def test_new_case(sender, slack, engine):
     )
     result = view_text(modals(slack)[-1].view)
     code = re.search(r"Ny ärendekod: \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", result)[1]
-    assert "Anmälan inkom måndag 15 juni 2026 är registrerat för ärende" in result
+    assert "Registrerat: Anmälan inkom, måndag 15 juni 2026, ärende" in result
     assert f"`{code}` Förhandsbedömning: senast mån 29 juni (om 14 dagar)" in result
     async with transaction(session_factory(engine)) as session:
         case = (await session.execute(select(Arende).where(Arende.code == code))).scalar_one()
@@ -697,14 +700,14 @@ async def test_new_event_on_a_case(sender, slack, engine):
     await sender.submit(
         BO, opened, {"handelse": "skyddsbedomning_klar", "datum": "2026-06-11", "kod": IFO3}
     )
-    assert "Skyddsbedömning gjord torsdag 11 juni 2026 är registrerat" in view_text(
+    assert "Registrerat: Skyddsbedömning gjord, torsdag 11 juni 2026" in view_text(
         modals(slack)[-1].view
     )
     assert (await frist(engine, IFO3, "skyddsbedomning")).status == "done"
     await sender.submit(
         BO, opened, {"handelse": "skyddsbedomning_klar", "datum": "2026-06-11", "kod": IFO3}
     )
-    assert "var redan registrerat; inget ändrades." in view_text(modals(slack)[-1].view)
+    assert "Inget ändrades." in view_text(modals(slack)[-1].view)
     await sender.command(ANNA, "ny")
     await sender.submit(
         ANNA,
@@ -754,8 +757,8 @@ async def test_decision_below_delegation_refused(sender, slack, app, engine):
         },
     )
     assert (
-        "Övervägande (placering enligt SoL) ska beslutas på lägst nivån Utskott "
-        "(delegationsordningen)." in view_text(modals(slack)[-1].view)
+        "Övervägande (placering enligt SoL) ska beslutas av lägst utskott enligt "
+        "delegationsordningen." in view_text(modals(slack)[-1].view)
     )
     assert (await frist(engine, code_of("IFO 4"), "overvagande")).status == "open"
 
@@ -771,8 +774,8 @@ async def test_reassign(sender, slack, engine):
     assert "<@U0EVA0001> arbetar inte på Barn och unga Nord." in view_text(modals(slack)[-1].view)
     await sender.submit(DAN, opened, {"handlaggare": BO})
     assert (
-        f"Ärende {IFO1} är nu <@{BO}>s. Hen får ett meddelande om ärendets öppna frister."
-        in view_text(modals(slack)[-1].view)
+        f"<@{BO}> är nu handläggare för ärende {IFO1} och får ett meddelande om ärendets "
+        "öppna frister." in view_text(modals(slack)[-1].view)
     )
     async with transaction(session_factory(engine)) as session:
         case = (await session.execute(select(Arende).where(Arende.code == IFO1))).scalar_one()
@@ -807,7 +810,7 @@ async def test_absence(sender, slack, engine):
     await sender.command(BO)  # Bo stands in: Anna's cases are his to act on this week
     assert IFO1 in last(slack) and f"<@{ANNA}>" in last(slack)
     await sender.command(BO, f"klar {IFO1} skydd")
-    assert last(slack).startswith("Klar. Klar: Skyddsbedömning")
+    assert last(slack).startswith("Klar. Fristen för skyddsbedömning i ärende")
     await sender.command(ANNA, "frånvaro av")
     assert last(slack) == "Din frånvaro är borttagen: påminnelserna kommer till dig igen."
     await sender.command(BO, f"klar {IFO1} förhands")
@@ -828,7 +831,7 @@ async def test_statistics(sender, slack, app):
     await sender.command(DAN, "statistik")
     assert last(slack) == (
         "Statistik, Barn och unga Nord\n"
-        "Öppna frister: 5, varav 2 försenade och 0 förlängda.\n"  # + 20 kap. 4 § information
+        "Öppna frister: 5 (försenade: 2, förlängda: 0).\n"  # + 20 kap. 4 § information
         "Klara senaste 30 dagarna: 1, varav 0 i tid och 1 för sent."
     )
     await sender.command(GUN, "stat")
@@ -1079,4 +1082,4 @@ def test_pages_follow_the_platform_limits():
     small = Layout(replace(SLACK_LIMITS, max_pages=2, paragraphs_per_page=2, lines_per_paragraph=2))
     pages = small.pages("Titel", [f"rad {n}" for n in range(20)])
     assert [p.title for p in pages] == ["Titel (1/2)", "Titel (2/2)"]
-    assert pages[-1].body[-1] == "… och 12 rader till. Begränsa frågan, t.ex. `/frister 7`."
+    assert pages[-1].body[-1] == "… och fler rader (12). Begränsa frågan, t.ex. `/frister 7`."

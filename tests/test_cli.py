@@ -303,15 +303,15 @@ def test_import(imports):
     result = imports.first
     assert result.returncode == 0, result.stderr
     summary = one_line(result.stdout)
-    assert summary.startswith("3 rader lästa, 3 importerade: 3 nya ärenden, 3 nya händelser")
+    assert summary.startswith("Lästa rader: 3, importerade: 3. Nya ärenden: 3. Nya händelser: 3")
 
 
 def test_import_twice(imports):
     result = imports.again
     assert result.returncode == 0, result.stderr
     summary = one_line(result.stdout)
-    assert "0 nya ärenden, 0 nya händelser (3 fanns redan)" in summary
-    assert "0 nya och 0 ändrade frister" in summary
+    assert "Nya ärenden: 0. Nya händelser: 0 (redan registrerade: 3)" in summary
+    assert "Nya frister: 0, ändrade: 0." in summary
 
 
 def test_import_bad_row_imports_nothing(imports):
@@ -324,13 +324,13 @@ def test_import_bad_row_imports_nothing(imports):
     assert errors[0].startswith("rad 5: ") and "anmalan_inkommen" in errors[0]
     assert "Ingenting importerades." in lines
     # the clean import that followed on the same database found every row new
-    assert "3 nya händelser (0 fanns redan)" in imports.first.stdout
+    assert "Nya händelser: 3 (redan registrerade: 0)" in imports.first.stdout
 
 
 def test_import_skip_bad(imports):
     result = imports.skip
     assert result.returncode == 0, result.stderr
-    assert "4 rader lästa, 3 importerade: 3 nya ärenden, 3 nya händelser" in result.stdout
+    assert "Lästa rader: 4, importerade: 3. Nya ärenden: 3. Nya händelser: 3" in result.stdout
     assert any(line.startswith("rad 5: ") for line in result.stderr.splitlines())
     assert "De hoppades över." in result.stderr
 

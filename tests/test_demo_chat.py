@@ -65,3 +65,13 @@ def test_prompt(settings):
     assert "── Hemfliken för Dan (enhetschef Nord)" in text
     assert "Jag förstod inte ”vad”." in text
     assert "DEMO-" not in text
+
+
+def test_names_and_one_notice(settings):
+    out = io.StringIO()
+    assert run_demo(settings, days=10, out=out, interactive=False) == 0
+    text = out.getvalue()
+    assert "U0DEMO" not in text and "C0DEMO" not in text  # people and channels by name
+    assert text.count("En påminnelse kunde inte levereras") == 1  # one problem, one notice
+    assert "till @Hugo: kontot är inaktiverat." in text
+    assert "Påminnelserna till @Hugo går nu till @Filip." in text

@@ -24,7 +24,10 @@ def test_demo_on_teams(tmp_path):
     assert "[Klar] [Jag har koll] [Begär förlängning] [Visa ärende] [Omfördela]" in out
     assert "· chatt med Dan (enhetschef Nord)\n   Försenad: " in out  # an escalation
     assert "· i Socialtjänsten › Frister drift\n   En påminnelse kunde inte levereras" in out
-    assert "bot_not_in_conversation_roster" in out  # Hugo left: Teams refuses, visibly
+    # Hugo left: Teams refuses, visibly and in Swedish, and his reminders go to his chef
+    assert ": personen har inte Frister installerat, eller har blockerat det." in out
+    assert "går nu till Filip (enhetschef Syd)." in out
+    assert "bot_not_in_conversation_roster" not in out
     assert "ersättare medan handläggaren är frånvarande" in out
     assert "Chatten: det här ser Anna och Dan i Teams." in out
     for typed in (

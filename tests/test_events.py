@@ -88,7 +88,7 @@ async def test_chat_restart_alarms_like_import(settings, engine, clock):
         {"handelse": "utredning_inledd", "datum": "2026-05-04", "kod": code_of("IFO 1")},
         {},
     )
-    assert "är registrerat för ärende" in result.view.intro.text
+    assert "Registrerat: Utredning inledd" in result.view.intro.text
     step = f"larm:omstart:{code_of('IFO 1')}:2026-05-04"
     assert await alarms(engine, "omstart") == [
         (f"channel:{ADMIN_CHANNEL}", step),

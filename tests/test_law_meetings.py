@@ -142,7 +142,7 @@ def test_cli(tmp_path):
         "2026-05-07  torsdag 7 maj 2026",
         "2026-06-11  torsdag 11 juni 2026",
     ]
-    assert "3 sammanträdesdagar, 2026-01-22 – 2026-06-11." in listed.stdout
+    assert "Sammanträdesdagar: 3, 2026-01-22 – 2026-06-11." in listed.stdout
     assert bad.returncode == 1
     assert one_line(bad.stderr) == "fel.txt:2: inte ett datum ÅÅÅÅ-MM-DD: 2026-02-30"
     assert bad_setting.returncode == 2 and bad_setting.stdout == ""

@@ -10,7 +10,10 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.clock import FixedClock
+from bot.domain.roles import Role
+from bot.domain.staff import StaffMember
 from bot.services.delivery import DeliveryPolicy
+from bot.services.staff import store_staff
 from bot.testing.slack_standin import Fault, SlackStandIn
 from handlers.slack.messenger import SlackMessenger, make_client
 from storage.database import session_factory, transaction
@@ -273,7 +276,8 @@ async def test_permanent_failure_reported_to_channels(app, delivery, slack, cloc
     await cycle(app, delivery, clock)
     for channel in ("C0ESKALER", "C0ADMIN01"):
         (text,) = [p.text for p in slack.posts_to(channel)]
-        assert "kunde inte" in text and "U0GONE001" in text and "user_not_found" in text
+        assert "kunde inte" in text and "<@U0GONE001>" in text
+        assert "personen finns inte i chatten" in text and "user_not_found" not in text
     failed = [r for r in await rows(app.engine) if r.state == "failed"]
     assert len(failed) == 1 and failed[0].last_error == "user_not_found"
 
@@ -330,7 +334,7 @@ async def test_morning_digest(app, messenger, slack, clock, staff):
     await cycle(app, digest, clock)
     (post,) = slack.posts_to("U0HANDL01")
     assert code_of("IFO 1") in post.text and code_of("IFO 2") in post.text
-    assert "2 saker" in post.text
+    assert "I dag: 2 frister" in post.text
     assert all(r.state == "sent" for r in await rows(app.engine))
 
 
@@ -391,3 +395,61 @@ async def test_corrected_trigger_date_moves_the_ladder(app, delivery, slack, clo
     await cycle(app, delivery, clock, local(2026, 6, 26, 8, 0))
     texts = [t for t in dm_texts(slack, "U0HANDL01") if "Förhandsbedömning" in t]
     assert texts and "måndag 29 juni 2026" in texts[-1]
+
+
+# A person the chat cannot reach: one notice per problem (person and cause), their reminders to
+# the chef at once.
+GONE = "U0GONE002"
+
+
+def notices(slack, channel: str) -> list[str]:
+    return [p.text for p in slack.posts_to(channel) if "kunde inte levereras" in p.text]
+
+
+async def test_reported_once_and_rerouted(app, delivery, slack, clock, staff, engine):
+    slack.add_user(GONE, deleted=True)
+    await add_person(engine, GONE, "handlaggare", NORD, name="Hugo Holm")
+    await import_rows(
+        app,
+        ("IFO 1", NORD, GONE, "anmalan_inkom", date(2026, 6, 12)),
+        ("IFO 2", NORD, GONE, "anmalan_inkom", date(2026, 6, 12)),
+    )
+    _p, delivered = await cycle(app, delivery, clock)
+    assert delivered.failed == 2  # both reminders to the deactivated account
+    await cycle(app, delivery, clock)  # the notices and the rerouted reminders
+    for channel in ("C0ESKALER", "C0ADMIN01"):
+        (text,) = notices(slack, channel)  # one problem (person, cause): one notice
+        assert f"<@{GONE}>" in text and "kontot är inaktiverat" in text
+        assert "account_inactive" not in text
+        assert f"Påminnelserna till <@{GONE}> går nu till <@U0CHEF001>." in text
+    chef = dm_texts(slack, "U0CHEF001")
+    rerouted = [t for t in chef if "Handläggaren kan inte nås i chatten" in t]
+    assert all(any(code_of(c) in t for t in rerouted) for c in ("IFO 1", "IFO 2"))
+    # A later rung (förhandsbedömning's -7d reminder) goes straight to the chef: no new
+    # failure, no new notice.
+    await import_rows(app, ("IFO 1", NORD, GONE, "skyddsbedomning_klar", date(2026, 6, 12)))
+    _p, delivered = await cycle(app, delivery, clock, local(2026, 6, 18, 8, 0))
+    assert delivered.failed == 0
+    assert len(notices(slack, "C0ADMIN01")) == 1
+    assert any(
+        "Förhandsbedömning" in t and "kan inte nås" in t for t in dm_texts(slack, "U0CHEF001")
+    )
+    assert len([r for r in await rows(engine) if r.state == "failed"]) == 2
+
+
+async def test_reimport_reports_again(app, delivery, slack, clock, staff, engine):
+    slack.add_user(GONE, deleted=True)
+    await add_person(engine, GONE, "handlaggare", NORD)
+    await import_rows(app, ("IFO 1", NORD, GONE, "anmalan_inkom", date(2026, 6, 12)))
+    await cycle(app, delivery, clock)
+    await cycle(app, delivery, clock)
+    assert len(notices(slack, "C0ADMIN01")) == 1
+    async with app.unit_of_work() as uow:  # the register is imported anew: reach them again
+        await store_staff(
+            uow, [StaffMember(chat_user_id=GONE, role=Role.HANDLAGGARE, enhet=NORD)], clock.now()
+        )
+    await import_rows(app, ("IFO 2", NORD, GONE, "anmalan_inkom", date(2026, 6, 12)))
+    _p, delivered = await cycle(app, delivery, clock)
+    assert delivered.failed == 1  # tried again, still deactivated
+    await cycle(app, delivery, clock)
+    assert len(notices(slack, "C0ADMIN01")) == 2

@@ -37,7 +37,7 @@ def test_cli_success(tmp_path):
     settings = {"FRISTER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"}
     result = run(tmp_path, "staff", "import", "staff.csv", **settings)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "5 rader lästa, 5 personer sparade.\n"
+    assert result.stdout == "Lästa rader: 5. Sparade personer: 5.\n"
     assert "100%" in result.stderr and "5/5" in result.stderr  # the progress bar
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD, encoding="cp1252", errors="replace")

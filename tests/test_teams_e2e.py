@@ -240,7 +240,7 @@ async def test_mina_in_a_channel_is_answered_only_in_the_1on1_chat(engine, teams
     code = (await rows(engine, Arende))[0].code
     assert code in str(answers[0].card)  # the asker's deadlines, in their 1:1 chat
     in_channel = teams.standin.sent_in(TEAM_CHANNEL)
-    assert [s.text for s in in_channel] == ["Svar i din chatt med Frister."]
+    assert [s.text for s in in_channel] == ["Svaret finns i din chatt med Frister."]
     assert all(s.card is None and code not in str(s.activity) for s in in_channel)
 
 
@@ -498,7 +498,7 @@ async def test_tick_command_sends_the_reminder_card(engine, teams, database_url)
     [reminder] = reminders(teams.standin, ANNA_CHAT)
     assert button(reminder.card, "frist_klar") is not None
     sent = len(teams.standin.sent_in(ANNA_CHAT))
-    assert f"Skickade {sent}, försöker igen 0, misslyckade 0." in out.decode()
+    assert f"Skickade: {sent}, försöker igen: 0, misslyckade: 0." in out.decode()
 
 
 # ---- someone the register knows only by e-mail ------------------------------------------------

@@ -7,7 +7,7 @@ from bot.domain import commands as cmd
 from bot.domain.access import Action
 from bot.domain.ladder import occurrences
 from bot.domain.pseudonym import parse_code
-from bot.formatting import long_date
+from bot.formatting import in_sentence, long_date
 from bot.i18n import _
 from bot.ports.chat import DeadlineItem, StaffInfo
 from bot.ports.conversation import Answer, Caller
@@ -71,7 +71,9 @@ async def _on_deadline(
     name = ctx.rule_name(item.rule_id)
     if not item.is_open:
         return short_answer(
-            _("{rule} for case {code} is already closed.").format(rule=name, code=item.code)
+            _("The deadline for {rule} in case {code} is already closed.").format(
+                rule=in_sentence(name), code=item.code
+            )
         )
     if action is Action.SNOOZE:
         return await snooze(ctx, uow, me, item)

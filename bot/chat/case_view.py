@@ -10,7 +10,7 @@ from bot.domain.access import Action
 from bot.domain.messages import Action as Button
 from bot.domain.messages import Message
 from bot.domain.roles import DecisionLevel
-from bot.formatting import long_date, relative_day, short_date
+from bot.formatting import medium_date, relative_day
 from bot.i18n import _
 from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
 from bot.ports.conversation import Answer, Caller
@@ -18,7 +18,7 @@ from bot.ports.unit_of_work import Stores
 
 from .access import may, refuse
 from .context import ChatContext
-from .labels import STATUS_LABELS, level_label
+from .labels import STATUS_LABELS, level_word
 from .lists import by_urgency
 from .rendering import mention, short_answer
 
@@ -45,7 +45,7 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
     rule = ctx.pack.rules.get(item.rule_id)
     line = _("{rule}: last day {day}, {status}").format(
         rule=ctx.rule_name(item.rule_id),
-        day=long_date(item.effective_last_day),
+        day=medium_date(item.effective_last_day),
         status=_(STATUS_LABELS.get(item.status, item.status)),
     )
     if item.is_open:
@@ -53,14 +53,14 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
         if item.effective_last_day < today:
             line = _("OVERDUE") + " · " + line
     elif item.closed_on:
-        line += " " + short_date(item.closed_on)
+        line += " " + medium_date(item.closed_on)
         if item.closed_by_hand and item.done_by:
             line += " " + _("(marked by {who})").format(who=mention(item.done_by))
     if item.extended_to:
         known = item.extension_level in DecisionLevel._value2member_map_
         line += " · " + _("extended from {day} ({level})").format(
-            day=short_date(item.last_day),
-            level=level_label(DecisionLevel(item.extension_level or "")) if known else "?",
+            day=medium_date(item.last_day),
+            level=level_word(DecisionLevel(item.extension_level or "")) if known else "?",
         )
     if rule is not None:
         line += " · " + rule.reference(item.trigger_date, item.last_day)
@@ -102,7 +102,7 @@ async def case_view(
     ]
     history = [
         _("{day} {event} ({source})").format(
-            day=e.date.isoformat(),
+            day=medium_date(e.date),
             event=ctx.pack.event_name(e.type),
             source=(mention(e.registered_by) if e.registered_by else e.source),
         )

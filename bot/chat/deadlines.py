@@ -12,7 +12,7 @@ from bot.domain.messages import Action as Button
 from bot.domain.messages import Message
 from bot.domain.roles import DecisionLevel, Role
 from bot.domain.screening import find_identifiers
-from bot.formatting import long_date, short_date
+from bot.formatting import in_sentence, long_date, short_date
 from bot.i18n import _
 from bot.ports.cases import NewEvent
 from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
@@ -25,7 +25,7 @@ from .access import actor, audit, may, refuse, who
 from .case_view import no_case
 from .context import ChatContext
 from .forms import extend_form
-from .labels import ROLE_LEVEL, identifier_refusal, level_label
+from .labels import ROLE_LEVEL, identifier_refusal, level_label, level_word
 from .lists import by_urgency
 from .rendering import clean, mention, say, short_answer
 
@@ -104,7 +104,9 @@ async def mark_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: Deadline
     name = ctx.rule_name(item.rule_id)
     refresh = _refresh(me.chat_user_id, item.handlaggare_chat)
     if not item.is_open:
-        text = _("{rule} for case {code} is already closed.").format(rule=name, code=item.code)
+        text = _("The deadline for {rule} in case {code} is already closed.").format(
+            rule=in_sentence(name), code=item.code
+        )
         return Answer((say(text),), refresh=refresh)
     if rule is not None and rule.recurs is not None and rule.closes_on:
         event = rule.closes_on[0]
@@ -127,12 +129,12 @@ async def mark_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: Deadline
             for i in await uow.chat.deadline_items(case_ids=[item.case_id])
             if i.rule_id == item.rule_id
         ]
-        text = _("{event} registered for case {code} today.").format(
+        text = _("Registered: {event}, today, case {code}.").format(
             event=ctx.pack.event_name(event), code=item.code
         )
         if following:
-            text += " " + _("Next {rule}: last day {day}.").format(
-                rule=name, day=long_date(following[0].effective_last_day)
+            text += " " + _("The next deadline for {rule} runs out {day}.").format(
+                rule=in_sentence(name), day=long_date(following[0].effective_last_day)
             )
     else:
         await uow.chat.close_by_hand(item.frist_id, Status.DONE.value, today, who(me), now)
@@ -144,8 +146,11 @@ async def mark_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: Deadline
             item.code,
             {"regel": item.rule_id, "datum": today.isoformat()},
         )
-        text = _("Done: {rule} for case {code}, marked by {who} {day}.").format(
-            rule=name, code=item.code, who=mention(me.chat_user_id), day=short_date(today)
+        text = _("The deadline for {rule} in case {code} is marked as done by {who} {day}.").format(
+            rule=in_sentence(name),
+            code=item.code,
+            who=mention(me.chat_user_id),
+            day=short_date(today),
         )
         if rule is not None and any(ctx.pack.triggered_by(e) for e in rule.closes_on):
             text += " " + _(
@@ -269,12 +274,14 @@ async def extend(
             item.code,
             {"regel": item.rule_id, "beslutsniva": level.value},
         )
-    text = _("{rule} for case {code} is extended to {day} (decided by {who}, {level}).").format(
-        rule=ctx.rule_name(item.rule_id),
+    text = _(
+        "The deadline for {rule} in case {code} is extended to {day} (decided by {who}, {level})."
+    ).format(
+        rule=in_sentence(ctx.rule_name(item.rule_id)),
         code=item.code,
         day=long_date(until),
         who=mention(decided_by),
-        level=level_label(level),
+        level=level_word(level),
     )
     return Answer(
         (say(text, _("Extended")),), refresh=_refresh(me.chat_user_id, item.handlaggare_chat)

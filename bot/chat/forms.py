@@ -16,7 +16,7 @@ from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
 
 from .access import actor
 from .context import ChatContext
-from .labels import PROBLEMS, identifier_refusal, level_label
+from .labels import PROBLEMS, identifier_refusal, level_label, level_word
 from .rendering import clean, mention, say
 
 REGISTER, EXTEND, REASSIGN, RESULT = "ny", "forlang", "omfordela", "resultat"
@@ -133,9 +133,10 @@ def extend_form(
         )
         if rule and rule.extension:
             intro_lines.append(
-                _("Extension needs {reason}, decided at least at the level {level}.").format(
-                    reason=rule.extension.reason, level=level_label(rule.extension.level)
-                )
+                _(
+                    "An extension needs {reason} and a decision by at least {level} under the "
+                    "delegationsordning."
+                ).format(reason=rule.extension.reason, level=level_word(rule.extension.level))
             )
     return Form(
         EXTEND,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain import commands as cmd
 from bot.domain.access import Action
 from bot.domain.roles import DecisionLevel, Role
+from bot.formatting import in_sentence
 from bot.i18n import N_, _
 
 ROLE_LEVEL = {
@@ -68,6 +69,11 @@ PROBLEMS = {
 
 def level_label(level: DecisionLevel) -> str:
     return _(LEVEL_LABELS[level])
+
+
+def level_word(level: DecisionLevel) -> str:
+    """The level inside a sentence: `beslut av lägst chef`."""
+    return in_sentence(level_label(level))
 
 
 def identifier_refusal() -> str:

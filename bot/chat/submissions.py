@@ -11,7 +11,7 @@ from bot.domain.messages import Message
 from bot.domain.pseudonym import parse_code, random_code
 from bot.domain.roles import DecisionLevel, Role
 from bot.domain.rules import Rule
-from bot.formatting import long_date
+from bot.formatting import in_sentence, long_date
 from bot.i18n import _
 from bot.ports.cases import NewEvent
 from bot.ports.chat import StaffInfo
@@ -25,7 +25,7 @@ from .case_view import no_case
 from .context import ChatContext
 from .deadlines import extend, extendable, extension_problem, match_rule, open_items
 from .forms import RESULT, again, extend_form, reassign_form, register_form
-from .labels import level_label
+from .labels import level_word
 from .lists import by_urgency, line
 from .rendering import clean, mention, say, short_answer
 
@@ -71,8 +71,8 @@ async def submit_register(
             if not check.allowed:
                 assert check.required is not None
                 problem = _(
-                    "{rule} must be decided at least at the level {level} (delegationsordning)."
-                ).format(rule=rule.name, level=level_label(check.required))
+                    "{rule} must be decided by at least {level} under the delegationsordning."
+                ).format(rule=rule.name, level=level_word(check.required))
                 return FormResult(view=again(form, problem, values))
             escalate = escalate or check.escalate
     if new_case:
@@ -137,14 +137,14 @@ async def submit_register(
         )
     if recorded.fresh:
         lines.append(
-            _("{event} {day} is registered for case {code}.").format(
+            _("Registered: {event}, {day}, case {code}.").format(
                 event=ctx.pack.event_name(event), day=long_date(day), code=code
             )
         )
     else:
         lines.append(
-            _("{event} {day} was already registered; nothing changed.").format(
-                event=ctx.pack.event_name(event), day=long_date(day)
+            _("Already registered: {event}, {day}, case {code}. Nothing changed.").format(
+                event=ctx.pack.event_name(event), day=long_date(day), code=code
             )
         )
     if items:
@@ -208,8 +208,8 @@ async def submit_extend(
     if not check.allowed:
         assert check.required is not None
         problem = _(
-            "Extending {rule} needs a decision at least at the level {level} (delegationsordning)."
-        ).format(rule=rule.name, level=level_label(check.required))
+            "Extending {rule} needs a decision by at least {level} under the delegationsordning."
+        ).format(rule=in_sentence(rule.name), level=level_word(check.required))
         return FormResult(view=again(form, problem, values))
     issue = extension_problem(item, until)
     if issue or until is None:
@@ -268,9 +268,9 @@ async def submit_reassign(
         {"fran": case.handlaggare_chat, "till": other.chat_user_id},
     )
     answer = short_answer(
-        _("Case {code} is now {who}'s. They get a message about its open deadlines.").format(
-            code=case.code, who=mention(other.chat_user_id)
-        ),
+        _(
+            "{who} is now handläggare for case {code} and gets a message about its open deadlines."
+        ).format(code=case.code, who=mention(other.chat_user_id)),
         refresh=tuple(
             dict.fromkeys(
                 x for x in (me.chat_user_id, other.chat_user_id, case.handlaggare_chat) if x

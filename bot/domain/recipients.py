@@ -1,6 +1,7 @@
 """Who receives a rung of the ladder: the role's people, with frånvaro and fallbacks.
 
 handläggare -> (absent) ersättare or chef -> (inactive/missing) chef as "saknar ansvarig";
+(unreachable in the chat: a delivery failed for their account) chef as "ej nåbar";
 1:e socialsekreterare -> chef when the enhet has none; chef -> socialchef -> the escalation
 channel -> the admin channel. A recipient is never silently dropped: with nobody left the
 result is `UNRESOLVED`, which delivery reports as a failure.
@@ -16,6 +17,9 @@ from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
 
 UNRESOLVED = "unresolved"
+UNREACHABLE_STATE = "unreachable:"  # runtime state key prefix: a chat id that cannot be reached
+REPORTED_STATE = "reported:"  # runtime state key prefix: a delivery problem already reported
+UNREACHABLE = "ej_nabar"  # the reason on a rung rerouted from an unreachable person
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,10 @@ class Directory:
         staff: Iterable[StaffMember],
         escalation_channels: dict[int, str | None],
         admin_channel: str | None,
+        unreachable: Iterable[str] = (),
     ) -> None:
         self.by_id = {member.id: member for member in staff if member.id is not None}
+        self.unreachable = frozenset(unreachable)  # chat ids a delivery failed for
         self.escalation_channels = escalation_channels
         self.admin_channel = admin_channel
         # (enhet, role) -> members, in the order of `by_id`: resolving a rung is then a look-up,
@@ -50,8 +56,19 @@ class Directory:
         for member in self.by_id.values():
             self._by_unit_role.setdefault((member.enhet_id, member.role), []).append(member)
 
+    def member(self, address: str) -> StaffMember | None:
+        """The person of a `person:<id>` address."""
+        kind, _sep, value = address.partition(":")
+        return self.by_id.get(int(value)) if kind == "person" and value.isdigit() else None
+
+    def reachable(self, member: StaffMember) -> bool:
+        return member.chat_user_id is None or member.chat_user_id not in self.unreachable
+
+    def _available(self, member: StaffMember, day: date) -> bool:
+        return member.available_on(day) and self.reachable(member)
+
     def _in_unit(self, enhet_id: int, role: Role, day: date) -> list[StaffMember]:
-        return [m for m in self._by_unit_role.get((enhet_id, role), ()) if m.available_on(day)]
+        return [m for m in self._by_unit_role.get((enhet_id, role), ()) if self._available(m, day)]
 
     def _channel(self, enhet_id: int, reason: str) -> list[Recipient]:
         channel = self.escalation_channels.get(enhet_id) or self.admin_channel
@@ -59,7 +76,7 @@ class Directory:
 
     def socialchef(self, enhet_id: int, day: date, reason: str | None = None) -> list[Recipient]:
         chiefs = [
-            m for m in self.by_id.values() if m.role is Role.SOCIALCHEF and m.available_on(day)
+            m for m in self.by_id.values() if m.role is Role.SOCIALCHEF and self._available(m, day)
         ]
         if chiefs:
             return [Recipient(person(m), reason) for m in sorted(chiefs, key=_by_id)]
@@ -81,10 +98,12 @@ class Directory:
         member = self.by_id.get(handlaggare_id) if handlaggare_id is not None else None
         if member is None or not member.active:
             return self.chef(enhet_id, day, "saknar_handlaggare")
+        if not self.reachable(member):
+            return self.chef(enhet_id, day, UNREACHABLE)
         if not member.absent_on(day):
             return [Recipient(person(member))]
         substitute = self.by_id.get(member.substitute_id) if member.substitute_id else None
-        if substitute is not None and substitute.available_on(day):
+        if substitute is not None and self._available(substitute, day):
             return [Recipient(person(substitute), "ersattare")]
         return self.chef(enhet_id, day, "franvaro")
 

@@ -36,6 +36,7 @@ class StaffMember:
     id: int | None = None  # the database id; None for a register row not yet stored
     chat_user_id: str | None = None  # as the chat platform names them (Slack U…, Entra GUID)
     email: str | None = None
+    name: str | None = None  # as people know them (reports, CLI); chat shows a mention
     enhet_id: int | None = None
     enhet: str | None = None  # the enhet's name
     active: bool = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.messages import Message
@@ -36,12 +37,36 @@ class TransientFailure(DeliveryError):
         self.maybe_delivered = maybe_delivered
 
 
-class PermanentFailure(DeliveryError):
-    """Retrying will not help (user gone, channel gone, bad token): a person must act."""
+class Problem(StrEnum):
+    """What a permanent failure means, whatever the platform called it: each adapter maps its
+    own error codes here (one table per adapter), the core words each problem in Swedish."""
 
-    def __init__(self, code: str) -> None:
+    ACCOUNT_INACTIVE = "account_inactive"  # the person's account is deactivated
+    PERSON_NOT_FOUND = "person_not_found"
+    NO_ADDRESS = "no_address"  # Frister has no way to reach the person (no id, no 1:1 chat)
+    BLOCKED = "blocked"  # the person has blocked or removed the app
+    CHANNEL_NOT_FOUND = "channel_not_found"
+    NOT_IN_CHANNEL = "not_in_channel"  # the bot is not a member of the channel
+    CHANNEL_ARCHIVED = "channel_archived"
+    NOT_ALLOWED = "not_allowed"  # token, scope or permission
+    REJECTED = "rejected"  # the platform refused the message itself (too long, invalid)
+    UNKNOWN = "unknown"
+
+
+# Problems of the person, not of Frister or a channel: their reminders go to the chef instead.
+PERSON_PROBLEMS = frozenset(
+    {Problem.ACCOUNT_INACTIVE, Problem.PERSON_NOT_FOUND, Problem.NO_ADDRESS, Problem.BLOCKED}
+)
+
+
+class PermanentFailure(DeliveryError):
+    """Retrying will not help (user gone, channel gone, bad token): a person must act.
+    `code` is the platform's own word (for logs and `frister status`), `problem` its meaning."""
+
+    def __init__(self, code: str, problem: Problem = Problem.UNKNOWN) -> None:
         super().__init__(code)
         self.code = code
+        self.problem = problem
 
 
 class Messenger(Protocol):

@@ -19,21 +19,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, local_today
+from bot.domain import markup
 from bot.domain.deadline import Deadline
-from bot.domain.messages import Message, message_from_json
+from bot.domain.messages import Message, message_from_json, message_to_json
+from bot.domain.recipients import UNREACHABLE, UNREACHABLE_STATE, Directory
+from bot.domain.staff import StaffMember
 from bot.i18n import _
 from bot.ports.audit import AuditEntry
 from bot.ports.messenger import (
+    PERSON_PROBLEMS,
     Limits,
     Messenger,
     PermanentFailure,
+    Problem,
     RateLimited,
     TransientFailure,
 )
 from bot.ports.outbox import ChatAddress, Claimed, NewNotification
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.notices import FAILURE_STEP, Notices
 from bot.services.planner import SendingWindow
+from bot.services.problems import clear_reported, named, problem_key
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -222,7 +228,9 @@ class Delivery:
             return
         except PermanentFailure as failure:
             for row in live:
-                await self._fail(row, _deadline_of(row, contexts), failure.code, result)
+                await self._fail(
+                    row, _deadline_of(row, contexts), failure.code, result, failure.problem
+                )
             return
         async with self.unit_of_work() as uow:
             entries: list[AuditEntry] = []
@@ -247,6 +255,8 @@ class Delivery:
                     ("frister", "meddelande_levererat", context.code if context else None, detail)
                 )
             await uow.audit.append_many(entries, self.clock.now())
+            if recorded_count and live[0].recipient.startswith("channel:"):
+                await clear_reported(uow, [live[0].recipient], self.clock.now())
         result.sent += recorded_count
         for row in live:
             if row.uncertain:
@@ -287,12 +297,21 @@ class Delivery:
         result.retried += 1
 
     async def _fail(
-        self, row: Claimed, context: Deadline | None, error: str, result: DeliveryResult
+        self,
+        row: Claimed,
+        context: Deadline | None,
+        error: str,
+        result: DeliveryResult,
+        problem: Problem = Problem.UNKNOWN,
     ) -> None:
-        """Record the failure and tell people: the escalation channel and the admin channel."""
+        """Record the failure and tell people once per problem (recipient and cause): the
+        escalation channel and the admin channel. A person who cannot be reached is marked so
+        (the planner then routes their rungs to the chef) and this deadline's step goes to the
+        chef at once."""
         result.failed += 1
         result.errors.append(error)
         log.error("notification %s failed permanently: %s", row.id, error)
+        now = self.clock.now()
         async with self.unit_of_work() as uow:
             await uow.outbox.mark_failed(row.id, self.worker, error)
             await uow.audit.append(
@@ -300,14 +319,30 @@ class Delivery:
                 "meddelande_misslyckat",
                 context.code if context else None,
                 {"notifiering": row.id, "steg": row.step, "mottagare": row.recipient, "fel": error},
-                self.clock.now(),
+                now,
             )
             if row.step.startswith(FAILURE_STEP):
                 return  # a failed failure report stays visible in `frister status`
+            who = self._who(row.recipient)
+            chefs: list[StaffMember] = []
+            if who is not None and problem in PERSON_PROBLEMS:
+                chefs = await self._reroute(uow, row, context, who, now)
+            key = problem_key(who.chat_user_id if who else None, row.recipient, problem, error)
+            known = await uow.outbox.get_state(key)
+            if key in known and known[key].value:
+                log.info("notification %s: problem already reported (%s)", row.id, key)
+                return
+            await uow.outbox.set_state(key, problem.value, now)
             channels = await uow.outbox.failure_channels(row.frist_id)
             if self.admin_channel:
                 channels.append(self.admin_channel)
-            now = self.clock.now()
+            notice = self.notices.failure_report(
+                context,
+                recipient=named(who, row.recipient),
+                problem=problem,
+                error=error,
+                chefs=[markup.mention(c.chat_user_id) for c in chefs if c.chat_user_id],
+            )
             reports = [
                 NewNotification(
                     row.frist_id,
@@ -315,6 +350,7 @@ class Delivery:
                     f"channel:{channel}",
                     now,
                     reason=error[:30],
+                    payload=message_to_json(notice),
                 )
                 for channel in dict.fromkeys(channels)
             ]
@@ -323,12 +359,53 @@ class Delivery:
             else:
                 log.error("no escalation or admin channel to report notification %s", row.id)
 
+    def _who(self, recipient: str) -> ChatAddress | None:
+        """How the person of a `person:<id>` recipient is known (chat id, e-mail), else None."""
+        kind, _sep, value = recipient.partition(":")
+        if kind != "person" or not value.isdigit():
+            return None
+        return self._people.get(int(value), ChatAddress(None, None))
+
+    async def _reroute(
+        self, uow: Stores, row: Claimed, context: Deadline | None, who: ChatAddress, now: datetime
+    ) -> list[StaffMember]:
+        """Mark `who` unreachable and send this step to the chef of the deadline's enhet now;
+        returns the chefs it went to."""
+        if who.chat_user_id:
+            await uow.outbox.set_state(f"{UNREACHABLE_STATE}{who.chat_user_id}", "1", now)
+        if context is None or row.frist_id is None:
+            return []
+        staff = await uow.outbox.staff_for([context.enhet_id])
+        today = local_today(self.clock, self.window.tz)
+        unreachable = {who.chat_user_id} if who.chat_user_id else set()
+        directory = Directory(staff, {}, None, unreachable)
+        chefs = []
+        rows = []
+        for recipient in directory.chef(context.enhet_id, today, UNREACHABLE):
+            member = directory.member(recipient.address)
+            if member is None or recipient.address == row.recipient:
+                continue
+            chefs.append(member)
+            rows.append(
+                NewNotification(
+                    row.frist_id,
+                    row.step,
+                    recipient.address,
+                    now,
+                    reason=UNREACHABLE,
+                    not_before=self.window.open_at(now),
+                )
+            )
+        if rows:
+            await uow.outbox.add_notifications(rows, now)
+        return chefs
+
     async def _channel_of(self, recipient: str) -> str:
         kind, _sep, value = recipient.partition(":")
         if kind == "channel" and value:
             return value
         if kind != "person":
-            raise PermanentFailure("no_recipient")
+            raise PermanentFailure("no_recipient", Problem.NO_ADDRESS)
         person_id = int(value)
         address = self._people.get(person_id, ChatAddress(None, None))
         chat_id = address.chat_user_id
@@ -338,7 +415,7 @@ class Delivery:
                 await uow.outbox.save_chat_id(person_id, chat_id)
             self._people[person_id] = ChatAddress(chat_id, address.email)
         if chat_id is None:
-            raise PermanentFailure("no_chat_id")
+            raise PermanentFailure("no_chat_id", Problem.NO_ADDRESS)
         return await self.messenger.open_direct(chat_id)
 
     async def _message(self, row: Claimed, context: Deadline | None) -> Message:
@@ -348,7 +425,9 @@ class Delivery:
             original = int(row.step.removeprefix(FAILURE_STEP))
             async with self.unit_of_work() as uow:
                 detail = await uow.outbox.notification_detail(original)
-            return self.notices.failure_report(context, detail.recipient, detail.error)
+            return self.notices.failure_report(
+                context, recipient=detail.recipient, problem=Problem.UNKNOWN, error=detail.error
+            )
         if context is None:
             raise PermanentFailure("deadline_missing")
         today = local_today(self.clock, self.window.tz)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.deadline import Deadline
 from bot.domain.messages import Action, Message
 from bot.domain.rules import RulePack
-from bot.formatting import long_date, relative_day
-from bot.i18n import _, ngettext
+from bot.formatting import in_sentence, long_date, relative_day
+from bot.i18n import N_, _, ngettext
+from bot.ports.messenger import PERSON_PROBLEMS, Problem
 
 FAILURE_STEP = "fel:"
 
@@ -43,33 +45,36 @@ class Notices:
         when = relative_day(day, today)
         overdue = day < today
         kind = _kind(step)
-        values = {"rule": name, "code": context.code, "day": long_date(day), "when": when}
+        values = {"rule": in_sentence(name), "code": context.code, "day": long_date(day)}
+        values["when"] = when
         if kind == "missing":
-            title = _("No responsible handläggare: {rule}").format(**values)
+            title = _("No responsible handläggare: {rule}").format(rule=name)
             lead = _(
-                "Case {code} has no active handläggare. {rule} must be done by {day} ({when}). "
-                "Assign a handläggare."
+                "Case {code} has no active handläggare. The deadline for {rule} runs out {day} "
+                "({when})."
             ).format(**values)
         elif kind == "escalation" and overdue:
-            title = _("Overdue: {rule}").format(**values)
+            title = _("Overdue: {rule}").format(rule=name)
             lead = _(
-                "{rule} for case {code} should have been done by {day} ({when}) and is not "
-                "marked as done."
+                "The deadline for {rule} in case {code} ran out {day} ({when}) and is not marked "
+                "as done."
             ).format(**values)
         elif kind == "escalation":
-            title = _("Deadline approaching: {rule}").format(**values)
+            title = _("Deadline approaching: {rule}").format(rule=name)
             lead = _(
-                "{rule} for case {code} must be done by {day} ({when}) and is not yet marked as "
-                "done."
+                "The deadline for {rule} in case {code} runs out {day} ({when}) and is not yet "
+                "marked as done."
             ).format(**values)
         elif overdue:
-            title = _("Overdue: {rule}").format(**values)
-            lead = _("{rule} for case {code} should have been done by {day} ({when}).").format(
+            title = _("Overdue: {rule}").format(rule=name)
+            lead = _("The deadline for {rule} in case {code} ran out {day} ({when}).").format(
                 **values
             )
         else:
-            title = _("Reminder: {rule}").format(**values)
-            lead = _("{rule} for case {code} must be done by {day} ({when}).").format(**values)
+            title = _("Reminder: {rule}").format(rule=name)
+            lead = _("The deadline for {rule} in case {code} runs out {day} ({when}).").format(
+                **values
+            )
         body = [lead]
         if context.extended_to:
             body.append(_("Extended from {day}.").format(day=long_date(context.last_day)))
@@ -79,6 +84,8 @@ class Notices:
             body.append(_("The handläggare is away and has no substitute."))
         elif reason == "omfordelad":
             body.append(_("The case has been reassigned to you."))
+        elif reason == "ej_nabar":
+            body.append(_("The handläggare cannot be reached in the chat, so this comes to you."))
         elif reason in ("ingen_chef", "ingen_socialchef"):
             body.append(_("Sent here because nobody with the right role is registered."))
         body.append(self._todo(kind, overdue))
@@ -91,10 +98,7 @@ class Notices:
         return Message(
             text=text,
             title=title,
-            fields=(
-                (_("Case"), context.code),
-                (_("Last day"), long_date(day)),
-            ),
+            fields=((_("Case"), context.code),),  # the last day is in the lead, once
             body=tuple(body),
             actions=actions,
             context=reference or None,
@@ -105,8 +109,10 @@ class Notices:
     def _todo(kind: str, overdue: bool) -> str:
         if kind == "missing":
             return _("Use Reassign to choose a handläggare.")
+        if kind == "escalation":
+            return _("Contact the handläggare, reassign the case or register a decided extension.")
         if overdue:
-            return _("Mark it as done when it is done, or register a decided extension.")
+            return _("Press Done when it is done, or register a decided extension.")
         return _("Press Done when it is done, or request an extension if there are grounds.")
 
     @staticmethod
@@ -155,24 +161,59 @@ class Notices:
             body.append(_("If you already received this message, you can ignore this copy."))
         return Message(text=" ".join([title + ".", *body]), title=title, body=tuple(body))
 
-    def failure_report(self, context: Deadline | None, recipient: str, error: str) -> Message:
-        """To the escalation/admin channel: a message could not be delivered."""
+    def failure_report(
+        self,
+        context: Deadline | None,
+        *,
+        recipient: str,
+        problem: Problem,
+        error: str,
+        chefs: Sequence[str] = (),
+    ) -> Message:
+        """To the escalation/admin channel, once per problem: a message could not be delivered,
+        why (in Swedish), and where the reminders go now."""
         rule = self.pack.rules.get(context.rule_id) if context else None
         what = (
-            _("{rule} for case {code}").format(
-                rule=rule.name if rule else context.rule_id, code=context.code
+            _("the deadline for {rule} in case {code}").format(
+                rule=in_sentence(rule.name) if rule else context.rule_id, code=context.code
             )
             if context
             else _("a message")
         )
+        cause = _(PROBLEM_WORDS[problem]) if problem in PROBLEM_WORDS else error
         title = _("A reminder could not be delivered")
-        body = (
+        body = [
             _(
-                "Frister could not deliver the reminder about {what} to {recipient}: {error}."
-            ).format(what=what, recipient=recipient, error=error),
-            _(
-                "Check that the person is still in the chat and registered in Frister, then see "
-                "`frister status`."
-            ),
-        )
-        return Message(text=" ".join((title + ".", *body)), title=title, body=body)
+                "Frister could not deliver the reminder about {what} to {recipient}: {cause}."
+            ).format(what=what, recipient=recipient, cause=cause)
+        ]
+        if problem in PERSON_PROBLEMS:
+            if chefs:
+                body.append(
+                    _("Reminders meant for {recipient} now go to {chefs}.").format(
+                        recipient=recipient, chefs=", ".join(chefs)
+                    )
+                )
+            body.append(
+                _(
+                    "Check the person's account in the chat and the staff register; their "
+                    "reminders go to them again once the register is imported anew."
+                )
+            )
+        else:
+            body.append(_("Check the chat's settings for Frister, then see `frister status`."))
+        return Message(text=" ".join((title + ".", *body)), title=title, body=tuple(body))
+
+
+# Each delivery problem in words (the platform's own code stays in the log and `frister status`).
+PROBLEM_WORDS = {
+    Problem.ACCOUNT_INACTIVE: N_("the account is deactivated"),
+    Problem.PERSON_NOT_FOUND: N_("the person is not found in the chat"),
+    Problem.NO_ADDRESS: N_("Frister has no way to reach the person in the chat"),
+    Problem.BLOCKED: N_("the person has blocked or removed Frister"),
+    Problem.CHANNEL_NOT_FOUND: N_("the channel does not exist"),
+    Problem.NOT_IN_CHANNEL: N_("Frister is not a member of the channel"),
+    Problem.CHANNEL_ARCHIVED: N_("the channel is archived"),
+    Problem.NOT_ALLOWED: N_("Frister lacks the permission (token or scope)"),
+    Problem.REJECTED: N_("the chat platform refused the message"),
+}

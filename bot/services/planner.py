@@ -19,7 +19,7 @@ from bot.domain.calendar import SwedishCalendar
 from bot.domain.deadline import Deadline
 from bot.domain.ladder import Occurrence, SendingTime, next_due, occurrences
 from bot.domain.periods import Offset
-from bot.domain.recipients import Directory, Recipient
+from bot.domain.recipients import UNREACHABLE_STATE, Directory, Recipient
 from bot.domain.roles import Role
 from bot.domain.rules import RulePack, Step
 from bot.ports.outbox import PENDING, QUIETED, SUPERSEDED, NewNotification
@@ -155,10 +155,12 @@ class Planner:
         seen: dict[tuple[str, date], _Ladder],
     ) -> None:
         units = {item.enhet_id for item in items}
+        unreachable = await uow.outbox.get_state(UNREACHABLE_STATE)
         directory = Directory(
             await uow.outbox.staff_for(units),
             await uow.outbox.escalation_channels(units),
             self.admin_channel,
+            (k.removeprefix(UNREACHABLE_STATE) for k, v in unreachable.items() if v.value),
         )
         planned = await uow.outbox.planned_steps(i.frist_id for i in items)
         not_before = self.window.open_at(now)

@@ -2,9 +2,9 @@
 
 Columns (header row, `;` or `,`): anvandare (the chat platform's user id: Slack `U…`/`W…`, or
 a Microsoft Entra object id, a GUID, as Teams knows people), epost, roll, enhet and, optionally,
-ersattare (the substitute's user id). Every row is checked first and every problem reported with
-its line number; on any error nothing is stored. People not in the file
-are left as they are; an absence registered in chat is kept.
+ersattare (the substitute's user id) and namn (the name reports show). Every row is checked
+first and every problem reported with its line number; on any error nothing is stored. People
+not in the file are left as they are; an absence registered in chat is kept.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.import_file import csv_rows, header_refusal, identifier_in_header
 from bot.services.importer import RowError
+from bot.services.problems import clear_reported
 
 COLUMNS = ("anvandare", "epost", "roll", "enhet")
-OPTIONAL = ("ersattare",)
+OPTIONAL = ("ersattare", "namn")
 ALIASES = {
     "anvandare": "anvandare",
     "anvandarid": "anvandare",
@@ -40,6 +41,8 @@ ALIASES = {
     "roll": "roll",
     "enhet": "enhet",
     "ersattare": "ersattare",
+    "namn": "namn",
+    "name": "namn",
 }
 ROLES = {
     "handlaggare": Role.HANDLAGGARE,
@@ -190,6 +193,7 @@ class StaffImporter:
             role=role,
             enhet=enhet,
             email=email,
+            name=(cell.get("namn") or "").strip() or None,
             substitute_chat_id=substitute,
         )
         return member, []
@@ -254,6 +258,8 @@ def _identifier_message(column: int) -> str:
 async def store_staff(uow: Stores, records: Sequence[StaffMember], now: datetime) -> int:
     """Create or update staff (their open deadlines are replanned) and audit each change."""
     stored = await uow.cases.upsert_staff(records, now)
+    # Registered anew: reach them again, and report a new problem again.
+    await clear_reported(uow, (r.chat_user_id for r in records if r.chat_user_id), now)
     await uow.audit.append_many(
         [
             (

@@ -24,7 +24,13 @@ from typing import Literal
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
+from bot.ports.messenger import (
+    DeliveryError,
+    PermanentFailure,
+    Problem,
+    RateLimited,
+    TransientFailure,
+)
 from handlers.http import retry_after
 
 # Methods whose request may have taken effect when the answer is lost.
@@ -57,6 +63,31 @@ PERMANENT_ERRORS = frozenset(
         "no_text",
     }
 )
+
+
+# What each permanent Slack error means (the core words it in Swedish); others: UNKNOWN.
+PROBLEMS = {
+    "account_inactive": Problem.ACCOUNT_INACTIVE,
+    "user_disabled": Problem.ACCOUNT_INACTIVE,
+    "user_not_found": Problem.PERSON_NOT_FOUND,
+    "users_not_found": Problem.PERSON_NOT_FOUND,
+    "cannot_dm_bot": Problem.PERSON_NOT_FOUND,
+    "channel_not_found": Problem.CHANNEL_NOT_FOUND,
+    "not_in_channel": Problem.NOT_IN_CHANNEL,
+    "is_archived": Problem.CHANNEL_ARCHIVED,
+    "invalid_auth": Problem.NOT_ALLOWED,
+    "not_authed": Problem.NOT_ALLOWED,
+    "token_revoked": Problem.NOT_ALLOWED,
+    "missing_scope": Problem.NOT_ALLOWED,
+    "restricted_action": Problem.NOT_ALLOWED,
+    "msg_too_long": Problem.REJECTED,
+    "invalid_blocks": Problem.REJECTED,
+    "no_text": Problem.REJECTED,
+}
+
+
+def _permanent(code: str) -> PermanentFailure:
+    return PermanentFailure(code, PROBLEMS.get(code, Problem.UNKNOWN))
 
 
 Kind = Literal["answer", "timeout", "disconnected", "unreachable"]
@@ -119,7 +150,7 @@ CLASSIFICATION: tuple[Rule, ...] = (
     Rule(
         "error_permanent",
         lambda f: f.error in PERMANENT_ERRORS,
-        lambda f: PermanentFailure(str(f.error)),
+        lambda f: _permanent(str(f.error)),
     ),
     Rule(
         "error_transient",
@@ -129,7 +160,7 @@ CLASSIFICATION: tuple[Rule, ...] = (
     Rule(
         "error_unknown",  # an error code Frister does not know: a person must look
         lambda f: f.error is not None,
-        lambda f: PermanentFailure(str(f.error)),
+        lambda f: _permanent(str(f.error)),
     ),
     Rule(
         "unreadable",  # 2xx without a readable Slack answer (a proxy's page, broken JSON)
@@ -139,7 +170,7 @@ CLASSIFICATION: tuple[Rule, ...] = (
     Rule(
         "http_other",  # e.g. 404 from a wrong SLACK_API_URL, 403 from a proxy
         lambda f: True,
-        lambda f: PermanentFailure(f"http_{f.status}"),
+        lambda f: _permanent(f"http_{f.status}"),
     ),
 )
 

@@ -37,7 +37,13 @@ from bot.clock import Clock, SystemClock
 from bot.domain import markup
 from bot.domain.messages import Message
 from bot.ports.addresses import AddressBook
-from bot.ports.messenger import DeliveryError, PermanentFailure, RateLimited, TransientFailure
+from bot.ports.messenger import (
+    DeliveryError,
+    PermanentFailure,
+    Problem,
+    RateLimited,
+    TransientFailure,
+)
 from handlers.http import retry_after
 from handlers.teams.cards import message_activity
 
@@ -111,10 +117,34 @@ def snake(code: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", code).lower()
 
 
+# What Teams' permanent errors mean (the core words them in Swedish): by error code first,
+# else by HTTP status.
+PROBLEMS = {
+    "message_writes_blocked": Problem.BLOCKED,
+    "bot_not_in_conversation_roster": Problem.BLOCKED,
+    "conversation_blocked_by_user": Problem.BLOCKED,
+    "conversation_not_found": Problem.PERSON_NOT_FOUND,
+    "user_not_found": Problem.PERSON_NOT_FOUND,
+    "bot_disabled_by_admin": Problem.NOT_ALLOWED,
+    "message_size_too_big": Problem.REJECTED,
+    "bad_argument": Problem.REJECTED,
+    "no_conversation_reference": Problem.NO_ADDRESS,
+    "teams_no_email_lookup": Problem.NO_ADDRESS,
+}
+STATUS_PROBLEMS = {
+    401: Problem.NOT_ALLOWED,
+    403: Problem.NOT_ALLOWED,
+    404: Problem.PERSON_NOT_FOUND,
+}
+
+
+def _problem(code: str, status: int | None) -> Problem:
+    return PROBLEMS.get(code) or STATUS_PROBLEMS.get(status or 0, Problem.UNKNOWN)
+
+
 def _permanent(f: Failure) -> PermanentFailure:
-    if f.code:
-        return PermanentFailure(snake(f.code))
-    return PermanentFailure(f"http_{f.status}")
+    code = snake(f.code) if f.code else f"http_{f.status}"
+    return PermanentFailure(code, _problem(code, f.status))
 
 
 # First match wins.
@@ -303,7 +333,7 @@ class TeamsMessenger:
             return address.service_url, address.conversation_id
         if self.service_url:
             return self.service_url, conversation_id
-        raise PermanentFailure("no_conversation_reference")
+        raise PermanentFailure("no_conversation_reference", Problem.NO_ADDRESS)
 
     async def open_direct(self, user_id: str) -> str:
         conversation_id = self._direct.get(user_id)
@@ -311,7 +341,7 @@ class TeamsMessenger:
             return conversation_id
         address = await self.addresses.lookup(PLATFORM, user_id)
         if address is None:
-            raise PermanentFailure("no_conversation_reference")
+            raise PermanentFailure("no_conversation_reference", Problem.NO_ADDRESS)
         body: JsonDict = {
             "isGroup": False,
             "bot": {"id": self.bot_id},
@@ -378,4 +408,4 @@ class TeamsMessenger:
     async def user_by_email(self, email: str) -> str:
         """The connector cannot look people up by e-mail (that takes Microsoft Graph); Teams
         users become known by their Entra object id when they install or write to Frister."""
-        raise PermanentFailure("teams_no_email_lookup")
+        raise PermanentFailure("teams_no_email_lookup", Problem.NO_ADDRESS)

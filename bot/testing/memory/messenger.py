@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain.messages import Message
-from bot.ports.messenger import DeliveryError, Messenger, PermanentFailure
+from bot.ports.messenger import DeliveryError, Messenger, PermanentFailure, Problem
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class MemoryMessenger:
 
     async def user_by_email(self, email: str) -> str:
         if email not in self.users_by_email:
-            raise PermanentFailure("users_not_found")
+            raise PermanentFailure("users_not_found", Problem.PERSON_NOT_FOUND)
         return self.users_by_email[email]
 
 
