@@ -766,7 +766,10 @@ async def test_reassign(sender, slack, engine):
     await sender.press(DAN, "case_reassign", value)
     opened = modals(slack)[-1]
     assert opened.view["callback_id"] == "omfordela"
-    assert inputs(opened)["handlaggare"]["element"]["type"] == "users_select"
+    picker = inputs(opened)["handlaggare"]["element"]
+    assert picker["type"] == "static_select"  # only staff who may take the case
+    offered = {o["value"] for o in picker["options"]}
+    assert BO in offered and EVA not in offered and ADA not in offered and ANNA not in offered
     await sender.submit(DAN, opened, {"handlaggare": EVA})
     assert "<@U0EVA0001> arbetar inte på Barn och unga Nord." in view_text(modals(slack)[-1].view)
     await sender.submit(DAN, opened, {"handlaggare": BO})
@@ -786,8 +789,21 @@ async def test_reassign(sender, slack, engine):
             .scalars()
             .all()
         )
+        anna = (
+            await session.execute(select(Person).where(Person.chat_user_id == ANNA))
+        ).scalar_one()
+        previous = (
+            (
+                await session.execute(
+                    select(Notification).where(Notification.step.startswith("info:omfordelad"))
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert case.handlaggare_id == bo.id
     assert {n.recipient for n in told} == {f"person:{bo.id}"} and len(told) == 2
+    assert [n.recipient for n in previous] == [f"person:{anna.id}"]  # Anna is told
     assert "arende_omfordelat" in await audit_actions(engine)
     # Bo's home tab was refreshed with the case
     bo_home = [v for v in slack.views if v.method == "views.publish" and v.user_id == BO][-1]
@@ -898,8 +914,8 @@ async def test_admin(sender, slack, engine):
     assert (new.role, new.enhet_id) == ("chef", unit.id)
     await sender.command("U0NY00001", "team")
     assert last(slack).startswith("Teamöversikt, Barn och unga Nord")
-    await sender.command(ADA)
-    assert last(slack).startswith("Du har inte behörighet till det.")  # configuration only
+    await sender.command(ADA)  # pointed to the configuration, not refused
+    assert last(slack) == "Du är administratör: ställ in Frister med `/frister admin`."
     await sender.command(DAN, f"admin koppla {NORD}", channel="C0NORD001")
     assert last(slack) == (
         "Du har inte behörighet till det. Bara Fristers administratörer kan ändra inställningarna."

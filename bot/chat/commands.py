@@ -37,6 +37,7 @@ from .forms import register_form
 from .guidance import handle_help, handle_unknown, handle_usage
 from .labels import identifier_refusal
 from .overviews import handle_mine, handle_overdue, handle_statistics, handle_team
+from .reassign import handle_reassign
 from .rendering import short_answer
 
 Handler = Callable[[ChatContext, Stores, Caller, StaffInfo, Any], Awaitable[Answer]]
@@ -72,6 +73,7 @@ HANDLERS: dict[type, Handler] = {
     cmd.MarkDone: handle_markdone,
     cmd.Extend: handle_extend,
     cmd.Absence: handle_absence,
+    cmd.Reassign: handle_reassign,
     cmd.Statistics: handle_statistics,
     cmd.Help: handle_help,
     cmd.AdminOverview: handle_adminoverview,

@@ -148,11 +148,23 @@ def extend_form(
     )
 
 
-def reassign_form(case: CaseInfo) -> Form:
+def person_label(person: StaffInfo) -> str:
+    """A member of staff in a list (plain text, no mention): the e-mail's name part as a name
+    (`bo.berg@…` -> `Bo Berg`), else the chat id."""
+    local = (person.email or "").split("@")[0]
+    name = " ".join(p.capitalize() for p in local.replace("_", ".").split(".") if p)
+    return (name or person.chat_user_id or str(person.id))[:75]
+
+
+def staff_choices(people: list[StaffInfo]) -> tuple[Choice, ...]:
+    return tuple(Choice(p.chat_user_id, person_label(p)) for p in people[:100] if p.chat_user_id)
+
+
+def reassign_form(case: CaseInfo, people: list[StaffInfo]) -> Form:
     return Form(
         REASSIGN,
         _("Reassign case"),
-        (FormField("handlaggare", _("New handläggare"), "user"),),
+        (FormField("handlaggare", _("New handläggare"), "select", staff_choices(people)),),
         submit=_("Reassign"),
         close=_("Cancel"),
         intro=say(

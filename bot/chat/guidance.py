@@ -21,6 +21,7 @@ def help_pages(ctx: ChatContext, role: Role) -> tuple[Message, ...]:
     lines = [
         _("`/frister` – your deadlines for the next 14 days, overdue on top"),
         _("`/frister 30` or `/frister vecka` – another horizon"),
+        _("`/frister alla` – every open deadline of yours, however far ahead"),
         _("`/frister försenade` – overdue deadlines (the whole enhet for a chef)"),
         _("`/frister ärende CODE` – a case's deadlines and history"),
         _("`/frister ny` – register an event (a new case gets a case code)"),
@@ -32,6 +33,9 @@ def help_pages(ctx: ChatContext, role: Role) -> tuple[Message, ...]:
         lines.append(
             _("`/frister team` – the enhet's overview (`team visa` shows it in the channel)")
         )
+        lines.append(_("`/frister team 90` – the overview with deadlines 90 days ahead"))
+    if role in (Role.CHEF, Role.SOCIALCHEF):
+        lines.append(_("`/frister omfördela CODE @person` – give a case to another handläggare"))
     if role in (Role.CHEF, Role.SOCIALCHEF):
         lines.append(_("`/frister statistik` – counts for the enhet"))
     if role is Role.ADMIN:
@@ -56,7 +60,10 @@ async def handle_usage(
     ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Usage
 ) -> Answer:
     parts = []
-    if c.problem is not cmd.Problem.MISSING:
+    if c.problem is cmd.Problem.EXTRA:
+        name = cmd.CANONICAL.get(c.command, c.command)
+        parts.append(_(PROBLEMS[c.problem]).format(word=c.word or "", command=name))
+    elif c.problem is not cmd.Problem.MISSING:
         parts.append(_(PROBLEMS[c.problem]))
     parts.append(_(USAGE.get(c.command, N_("Write `/frister hjälp` to see the commands."))))
     return short_answer(" ".join(parts))
