@@ -675,7 +675,15 @@ async def test_new_case(sender, slack, engine):
     await sender.command(ANNA, "ny")
     (opened,) = modals(slack)
     assert opened.view["callback_id"] == "ny"
-    assert list(inputs(opened)) == ["handelse", "datum", "kod", "nytt", "niva"]
+    assert list(inputs(opened)) == ["handelse", "datum", "kod", "nytt"]  # no level: not a decision
+    events = [o["value"] for o in inputs(opened)["handelse"]["element"]["options"]]
+    assert events[:4] == [
+        "anmalan_inkom",
+        "skyddsbedomning_klar",
+        "forhandsbedomning_klar",
+        "utredning_inledd",
+    ]
+    assert events.index("placering_upphord") < events.index("lvu_ansokan_inlamnad")  # SoL, LVU
     assert inputs(opened)["datum"]["element"]["initial_date"] == "2026-06-15"
     await sender.submit(
         ANNA, opened, {"handelse": "anmalan_inkom", "datum": "2026-06-15", "nytt": ["nytt"]}
@@ -740,19 +748,28 @@ async def test_form_errors(sender, slack):
     assert "Det finns inget ärende med koden ZZZZ-ZZZZ." in view_text(again.view)
 
 
-async def test_decision_below_delegation_refused(sender, slack, app, engine):
+async def test_level_asked_only_for_a_decision(sender, slack, app, engine):
     await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
     await sender.command(ANNA, "ny")
     await sender.submit(
         ANNA,
         modals(slack)[-1],
-        {
-            "handelse": "overvagande_genomfort",
-            "datum": "2026-06-15",
-            "kod": code_of("IFO 4"),
-            "niva": "chef",
-        },
+        {"handelse": "overvagande_genomfort", "datum": "2026-06-15", "kod": code_of("IFO 4")},
     )
+    again = modals(slack)[-1]
+    assert "niva" in inputs(again)
+    assert "Övervägande genomfört är ett beslut: välj på vilken nivå det fattades." in view_text(
+        again.view
+    )
+    assert (await frist(engine, code_of("IFO 4"), "overvagande")).status == "open"
+
+
+async def test_decision_below_delegation_refused(sender, slack, app, engine):
+    await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
+    await sender.command(ANNA, "ny")
+    typed = {"handelse": "overvagande_genomfort", "datum": "2026-06-15", "kod": code_of("IFO 4")}
+    await sender.submit(ANNA, modals(slack)[-1], typed)  # asks for the level
+    await sender.submit(ANNA, modals(slack)[-1], typed | {"niva": "chef"})
     assert (
         "Övervägande (placering enligt SoL) ska beslutas på lägst nivån Utskott "
         "(delegationsordningen)." in view_text(modals(slack)[-1].view)

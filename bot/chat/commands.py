@@ -37,6 +37,7 @@ from .forms import register_form
 from .guidance import handle_help, handle_unknown, handle_usage
 from .labels import identifier_refusal
 from .overviews import handle_mine, handle_overdue, handle_statistics, handle_team
+from .people import takers
 from .reassign import handle_reassign
 from .rendering import short_answer
 
@@ -61,7 +62,7 @@ async def handle_register(
     """`ny`: the form to register an event."""
     if actor(me).role is Role.ADMIN:
         return await refuse(ctx, uow, me, Action.REGISTER_EVENT)
-    return Answer(form=register_form(ctx, me))
+    return Answer(form=register_form(ctx, me, await takers(uow, me)))
 
 
 HANDLERS: dict[type, Handler] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain import commands as cmd
 from bot.domain.messages import Message
 from bot.domain.roles import Role
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.ports.chat import StaffInfo
 from bot.ports.conversation import Answer, Caller
 from bot.ports.unit_of_work import Stores
@@ -65,7 +65,8 @@ async def handle_usage(
         parts.append(_(PROBLEMS[c.problem]).format(word=c.word or "", command=name))
     elif c.problem is not cmd.Problem.MISSING:
         parts.append(_(PROBLEMS[c.problem]))
-    parts.append(_(USAGE.get(c.command, N_("Write `/frister hjälp` to see the commands."))))
+    usage = USAGE.get(c.command)
+    parts.append(_(usage) if usage else _("`/frister hjälp` lists every command."))
     return short_answer(" ".join(parts))
 
 

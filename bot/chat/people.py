@@ -48,3 +48,13 @@ async def find_person(
     return _("More than one person is called “{name}”: mention the one you mean with @.").format(
         name=name
     )
+
+
+async def takers(uow: Stores, me: StaffInfo) -> list[StaffInfo]:
+    """Who may be handläggare of a case `me` opens: active staff of `me`'s enhet (of every
+    enhet for a socialchef), not administrators."""
+    if me.role == Role.SOCIALCHEF.value:
+        return [p for p in await uow.chat.staff_in(None) if may_act(p)]
+    if me.enhet_id is None:
+        return []
+    return [p for p in await uow.chat.staff_in(me.enhet_id) if may_act(p)]

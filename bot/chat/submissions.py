@@ -23,9 +23,10 @@ from .access import audit, may, refuse, who
 from .case_view import no_case
 from .context import ChatContext
 from .deadlines import extend, extendable, extension_problem, match_rule, open_items
-from .forms import RESULT, again, extend_form, reassign_form, register_form
+from .forms import RESULT, again, extend_form, is_decision, reassign_form, register_form
 from .labels import level_label
 from .lists import by_urgency, line
+from .people import takers
 from .reassign import candidates, reassign, taker_problem
 from .rendering import clean, mention, say, short_answer
 
@@ -58,7 +59,15 @@ async def submit_register(
     day = cmd.parse_date(values.get("datum") or "")
     assert day is not None  # validate_form checked it
     new_case = bool(values.get("nytt"))
-    form = register_form(ctx, me)
+    decision = is_decision(ctx, event)
+    form = register_form(ctx, me, await takers(uow, me), decision)
+    if decision and not values.get("niva"):
+        problem = _("{event} is a decision: choose the level it was decided at.").format(
+            event=ctx.pack.event_name(event)
+        )
+        return FormResult(view=again(form, problem, values))
+    if not decision:
+        values = {**values, "niva": None}
     escalate = False
     if values.get("niva"):
         level = DecisionLevel(values["niva"] or "")
@@ -80,6 +89,11 @@ async def submit_register(
             other = await uow.chat.staff_by_chat_id(chosen)
             if other is None or not _is_staff(other):
                 return FormResult(view=again(form, _not_staff(chosen), values))
+            if other.id not in {p.id for p in await takers(uow, me)}:
+                problem = _("{who} does not work in {unit}.").format(
+                    who=mention(chosen), unit=me.enhet or "?"
+                )
+                return FormResult(view=again(form, problem, values))
             owner = other
         enhet_id = owner.enhet_id or me.enhet_id
         if enhet_id is None:
