@@ -440,6 +440,34 @@ async def test_done_asks_which(sender, slack, engine):
     assert last(slack).startswith("Klar. Klar: Skyddsbedömning")
 
 
+async def test_done_then_undo(sender, slack, engine, clock):
+    await sender.command(ANNA, f"klar {IFO1} förhandsbedömning")
+    assert last(slack).startswith("Klar. Klar: Förhandsbedömning")
+    undo = buttons(slack.responses[-1].blocks)["frist_undo"]
+    clock.set(local(2026, 6, 15, 23, 50))  # the same day in Stockholm
+    await sender.press(ANNA, "frist_undo", undo)
+    assert slack.responses[-1].replaces
+    assert last(slack).startswith("Ångrat. Ångrat: fristen för Förhandsbedömning")
+    assert (await frist(engine, IFO1, "forhandsbedomning")).status == "open"
+    assert (await audit_actions(engine))[-2:] == ["frist_klar_markerad", "frist_klar_angrad"]
+    await sender.command(ANNA, f"klar {IFO1} förhandsbedömning")
+    undo = buttons(slack.responses[-1].blocks)["frist_undo"]
+    clock.set(local(2026, 6, 16, 0, 10))  # the next day: too late
+    await sender.press(ANNA, "frist_undo", undo)
+    assert "bara samma dag" in last(slack)
+    assert (await frist(engine, IFO1, "forhandsbedomning")).status == "done"
+
+
+async def test_case_history_lists_both_extensions(sender, slack, engine, clock):
+    await sender.command(DAN, f"förläng {IFO2} utredning 2026-11-30 Komplettering behövs")
+    clock.advance(timedelta(days=1))
+    await sender.command(DAN, f"förläng {IFO2} utredning 2026-12-15 Nytt underlag")
+    await sender.command(DAN, f"ärende {IFO2}")
+    view = last(slack)
+    assert view.count("Förlängd: Barnavårdsutredning från") == 2, view
+    assert "Skäl: Komplettering behövs" in view and "Skäl: Nytt underlag" in view
+
+
 async def test_recurring_done_registers_event(sender, slack, app, engine):
     await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
     await sender.command(ANNA, f"klar {code_of('IFO 4')} övervägande")
