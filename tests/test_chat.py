@@ -894,6 +894,13 @@ async def test_statistics(sender, slack, app):
     )
     await sender.command(GUN, "stat")
     assert last(slack).startswith("Statistik, alla enheter")
+    per_unit = last(slack).split("*Per enhet*")[1].split("*Per frist*")
+    assert (
+        "Barn och unga Nord: öppna 5, försenade 2, klara senaste 30 dagarna 1 (varav 1 för sent)"
+        in per_unit[0]
+    )
+    assert "Barn och unga Syd: öppna 2" in per_unit[0]
+    assert "Skyddsbedömning: öppna 2, försenade 2, klara senaste 30 dagarna 1" in per_unit[1]
     await sender.command(CECI, "statistik")
     assert last(slack) == (
         "Du har inte behörighet till det. Statistiken är för enhetens chef och socialchefen."

@@ -38,7 +38,8 @@ def further_ahead(n: int) -> str:
 async def handle_mine(
     ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Mine
 ) -> Answer:
-    if actor(me).role is Role.ADMIN:
+    if actor(me).role is Role.ADMIN:  # refused (and audited) as before, but shown the way
+        await refuse(ctx, uow, me, Action.MY_DEADLINES)
         return short_answer(_("You are an administrator: configure Frister with `/frister admin`."))
     if not allowed(actor(me), Action.MY_DEADLINES):
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
