@@ -35,8 +35,11 @@ async def open_items(ctx: ChatContext, uow: Stores, case: CaseInfo) -> list[Dead
     return by_urgency(await uow.chat.deadline_items(case_ids=[case.id]), ctx.today())
 
 
-def match_rule(ctx: ChatContext, items: list[DeadlineItem], text: str) -> list[DeadlineItem]:
-    """Open deadlines whose rule id or name matches `text` (forgiving)."""
+def match_rule(
+    ctx: ChatContext, items: list[DeadlineItem], text: str, fuzzy: bool = True
+) -> list[DeadlineItem]:
+    """Deadlines whose rule id or name matches `text` (forgiving: a prefix, or with `fuzzy`
+    the closest rule id)."""
     wanted = cmd.fold(text).replace(" ", "")
     if not wanted:
         return []
@@ -50,7 +53,7 @@ def match_rule(ctx: ChatContext, items: list[DeadlineItem], text: str) -> list[D
     starts = [
         i for i in items if cmd.fold(i.rule_id).startswith(wanted) or name(i).startswith(wanted)
     ]
-    if starts:
+    if starts or not fuzzy:
         return starts
     names = {cmd.fold(i.rule_id): i for i in items}
     close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
@@ -76,6 +79,12 @@ async def handle_markdone(
     if not await may(ctx, uow, me, Action.MARK_DONE, case.enhet_id, case.handlaggare_id):
         return await refuse(ctx, uow, me, Action.MARK_DONE)
     items = await open_items(ctx, uow, case)
+    if c.rule and not match_rule(ctx, items, c.rule, fuzzy=False):
+        # The deadline named is already closed: never close a similar-sounding other one.
+        every = await uow.chat.deadline_items(case_ids=[case.id], open_only=False)
+        closed = match_rule(ctx, [i for i in every if not i.is_open], c.rule, fuzzy=False)
+        if closed:
+            return await mark_done(ctx, uow, me, closed[0])
     if not items:
         return short_answer(_("Case {code} has no open deadlines.").format(code=case.code))
     chosen = match_rule(ctx, items, c.rule) if c.rule else items

@@ -292,3 +292,20 @@ async def test_socialchef_sees_each_enhet_and_rule(world: World) -> None:
         assert "Per enhet" in answer and "Per frist" in answer, answer
         assert f"{NORD}: öppna" in answer
         assert "Förhandsbedömning: öppna 1" in answer
+
+
+async def test_done_never_closes_a_similar_named_other_deadline(world: World) -> None:
+    await people(world)
+    case_id = await world.case(
+        CODE,
+        ANNA,
+        [("anmalan_inkom", date(2026, 11, 20)), ("utredning_inledd", date(2026, 11, 23))],
+    )  # the utredning closed förhandsbedömning; skyddsbedömning is still open
+    answer = text(await chat(world).command(Caller(ANNA), f"klar {CODE} förhandsbedömning"))
+    assert "redan avslutad" in answer
+    open_rules = {
+        f.rule_id
+        for f in world.uow.data.deadlines.values()
+        if f.case_id == case_id and f.status == "open"
+    }
+    assert "skyddsbedomning" in open_rules
