@@ -420,8 +420,8 @@ async def test_done_stays_done(sender, slack, app, engine, clock):
     # A later import re-derives the case: the deadline marked done by hand stays done.
     await import_rows(app, ("IFO 1", NORD, ANNA, "utredning_inledd", date(2026, 6, 15)))
     assert (await frist(engine, IFO1, "skyddsbedomning")).status == "done"
-    await sender.command(ANNA, f"klar {IFO1} skydd")
-    assert last(slack) == f"Ingen öppen frist i ärende {IFO1} passar ”skydd”."
+    await sender.command(ANNA, f"klar {IFO1} skydd")  # named, but closed: said so
+    assert last(slack) == f"Skyddsbedömning för ärende {IFO1} är redan avslutad."
 
 
 async def test_done_asks_which(sender, slack, engine):
