@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +15,12 @@ from bot.domain.deadline import Deadline
 from bot.domain.deadlines import Status
 from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
-from bot.ports.chat import CaseInfo, Counts, EventInfo, UnitInfo
+from bot.ports.chat import CaseInfo, Counts, EventInfo, ExtensionInfo, RuleCounts, UnitInfo
 from storage.models import (
     Arende,
     Enhet,
     EnhetChannel,
+    Forlangning,
     Frist,
     Handelse,
     Notification,
@@ -102,6 +103,18 @@ class SqlChatStore:
             )
         )
         return [row[0] for row in rows.all()]
+
+    async def staff_in(self, enhet_id: int | None) -> list[StaffMember]:
+        query = (
+            select(Person, Enhet.name)
+            .outerjoin(Enhet, Enhet.id == Person.enhet_id)
+            .where(Person.active.is_(True))
+            .order_by(Person.id)
+        )
+        if enhet_id is not None:
+            query = query.where(Person.enhet_id == enhet_id)
+        rows = await self.session.execute(query)
+        return [_staff(person, name) for person, name in rows.all()]
 
     async def set_absence(
         self,
@@ -276,6 +289,39 @@ class SqlChatStore:
         await self._cancel_pending(frist_id)
         return True
 
+    async def reopen(self, frist_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Frist)
+            .where(
+                Frist.id == frist_id,
+                Frist.status != "open",
+                Frist.closing_handelse_id.is_(None),
+            )
+            .values(
+                status="open",
+                closed_on=None,
+                done_by=None,
+                done_at=None,
+                next_step_at=now,
+                updated_at=now,
+            )
+        )
+        return bool(result.rowcount)
+
+    async def extensions(self, case_id: int) -> list[ExtensionInfo]:
+        rows = await self.session.execute(
+            select(Forlangning, Frist.rule_id)
+            .join(Frist, Frist.id == Forlangning.frist_id)
+            .where(Frist.arende_id == case_id)
+            .order_by(Forlangning.at, Forlangning.id)
+        )
+        return [
+            ExtensionInfo(
+                e.frist_id, rule, e.from_day, e.to_day, e.reason, e.decided_by, e.level, e.at
+            )
+            for e, rule in rows.all()
+        ]
+
     async def extend_deadline(
         self,
         frist_id: int,
@@ -286,6 +332,10 @@ class SqlChatStore:
         now: datetime,
     ) -> bool:
         """Record a decided extension; the ladder is planned again from the new last day."""
+        frist = await self.session.get(Frist, frist_id)
+        if frist is None or frist.status != "open":
+            return False
+        before = frist.extended_to or frist.last_day
         result = await self.session.execute(
             update(Frist)
             .where(Frist.id == frist_id, Frist.status == "open")
@@ -301,6 +351,18 @@ class SqlChatStore:
         )
         if not result.rowcount:
             return False
+        self.session.add(
+            Forlangning(
+                frist_id=frist_id,
+                from_day=before,
+                to_day=until,
+                reason=reason[:500],
+                decided_by=decided_by[:40] or None,
+                level=level,
+                at=now,
+            )
+        )
+        await self.session.flush()
         await self._cancel_pending(frist_id)
         return True
 
@@ -337,6 +399,29 @@ class SqlChatStore:
             query = query.where(Arende.enhet_id == enhet_id)
         row = (await self.session.execute(query)).one()
         return Counts(*row)
+
+    async def breakdown(self, enhet_id: int | None, today: date, since: date) -> list[RuleCounts]:
+        is_open = Frist.status == "open"
+        done = and_(Frist.status == "done", Frist.closed_on >= since)
+        query = (
+            select(
+                Arende.enhet_id,
+                Frist.rule_id,
+                func.count(case((is_open, 1))),
+                func.count(case((and_(is_open, _effective_day() < today), 1))),
+                func.count(case((and_(is_open, Frist.extended_to.is_not(None)), 1))),
+                func.count(case((done, 1))),
+                func.count(case((and_(done, Frist.closed_on > _effective_day()), 1))),
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .where(or_(is_open, done))
+            .group_by(Arende.enhet_id, Frist.rule_id)
+            .order_by(Arende.enhet_id, Frist.rule_id)
+        )
+        if enhet_id is not None:
+            query = query.where(Arende.enhet_id == enhet_id)
+        rows = await self.session.execute(query)
+        return [RuleCounts(row[0], row[1], Counts(*row[2:])) for row in rows.all()]
 
     # ---- units and channels ---------------------------------------------------------------
 

@@ -130,6 +130,22 @@ class Frist(SQLModel, table=True):
         return self.extended_to or self.last_day
 
 
+class Forlangning(SQLModel, table=True):
+    """Every decided extension of a deadline (the frist row holds only the latest), for the
+    case history: from which day to which, why, who decided and at which level."""
+
+    __tablename__ = "forlangning"
+
+    id: int | None = Field(default=None, primary_key=True)
+    frist_id: int = Field(foreign_key="frist.id", index=True)
+    from_day: date
+    to_day: date
+    reason: str = Field(default="", max_length=500)
+    decided_by: str | None = Field(default=None, max_length=40)
+    level: str | None = Field(default=None, max_length=30)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+
+
 class Notification(SQLModel, table=True):
     """Outbox: one row per (deadline, ladder occurrence, recipient), delivered at least once.
 

@@ -421,8 +421,8 @@ async def test_done_stays_done(sender, slack, app, engine, clock):
     # A later import re-derives the case: the deadline marked done by hand stays done.
     await import_rows(app, ("IFO 1", NORD, ANNA, "utredning_inledd", date(2026, 6, 15)))
     assert (await frist(engine, IFO1, "skyddsbedomning")).status == "done"
-    await sender.command(ANNA, f"klar {IFO1} skydd")
-    assert last(slack) == f"Ingen öppen frist i ärende {IFO1} passar ”skydd”."
+    await sender.command(ANNA, f"klar {IFO1} skydd")  # named, but closed: said so
+    assert last(slack) == f"Skyddsbedömning för ärende {IFO1} är redan avslutad."
 
 
 async def test_done_asks_which(sender, slack, engine):
@@ -439,6 +439,34 @@ async def test_done_asks_which(sender, slack, engine):
     await sender.press(ANNA, "frist_klar", first["value"])
     assert slack.responses[-1].replaces
     assert last(slack).startswith("Klar. Fristen för skyddsbedömning i ärende")
+
+
+async def test_done_then_undo(sender, slack, engine, clock):
+    await sender.command(ANNA, f"klar {IFO1} förhandsbedömning")
+    assert last(slack).startswith("Klar. Klar: Förhandsbedömning")
+    undo = buttons(slack.responses[-1].blocks)["frist_undo"]
+    clock.set(local(2026, 6, 15, 23, 50))  # the same day in Stockholm
+    await sender.press(ANNA, "frist_undo", undo)
+    assert slack.responses[-1].replaces
+    assert last(slack).startswith("Ångrat. Ångrat: fristen för Förhandsbedömning")
+    assert (await frist(engine, IFO1, "forhandsbedomning")).status == "open"
+    assert (await audit_actions(engine))[-2:] == ["frist_klar_markerad", "frist_klar_angrad"]
+    await sender.command(ANNA, f"klar {IFO1} förhandsbedömning")
+    undo = buttons(slack.responses[-1].blocks)["frist_undo"]
+    clock.set(local(2026, 6, 16, 0, 10))  # the next day: too late
+    await sender.press(ANNA, "frist_undo", undo)
+    assert "bara samma dag" in last(slack)
+    assert (await frist(engine, IFO1, "forhandsbedomning")).status == "done"
+
+
+async def test_case_history_lists_both_extensions(sender, slack, engine, clock):
+    await sender.command(DAN, f"förläng {IFO2} utredning 2026-11-30 Komplettering behövs")
+    clock.advance(timedelta(days=1))
+    await sender.command(DAN, f"förläng {IFO2} utredning 2026-12-15 Nytt underlag")
+    await sender.command(DAN, f"ärende {IFO2}")
+    view = last(slack)
+    assert view.count("Förlängd: Barnavårdsutredning från") == 2, view
+    assert "Skäl: Komplettering behövs" in view and "Skäl: Nytt underlag" in view
 
 
 async def test_recurring_done_registers_event(sender, slack, app, engine):
@@ -678,7 +706,15 @@ async def test_new_case(sender, slack, engine):
     await sender.command(ANNA, "ny")
     (opened,) = modals(slack)
     assert opened.view["callback_id"] == "ny"
-    assert list(inputs(opened)) == ["handelse", "datum", "kod", "nytt", "niva"]
+    assert list(inputs(opened)) == ["handelse", "datum", "kod", "nytt"]  # no level: not a decision
+    events = [o["value"] for o in inputs(opened)["handelse"]["element"]["options"]]
+    assert events[:4] == [
+        "anmalan_inkom",
+        "skyddsbedomning_klar",
+        "forhandsbedomning_klar",
+        "utredning_inledd",
+    ]
+    assert events.index("placering_upphord") < events.index("lvu_ansokan_inlamnad")  # SoL, LVU
     assert inputs(opened)["datum"]["element"]["initial_date"] == "2026-06-15"
     await sender.submit(
         ANNA, opened, {"handelse": "anmalan_inkom", "datum": "2026-06-15", "nytt": ["nytt"]}
@@ -743,19 +779,28 @@ async def test_form_errors(sender, slack):
     assert "Det finns inget ärende med koden ZZZZ-ZZZZ." in view_text(again.view)
 
 
-async def test_decision_below_delegation_refused(sender, slack, app, engine):
+async def test_level_asked_only_for_a_decision(sender, slack, app, engine):
     await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
     await sender.command(ANNA, "ny")
     await sender.submit(
         ANNA,
         modals(slack)[-1],
-        {
-            "handelse": "overvagande_genomfort",
-            "datum": "2026-06-15",
-            "kod": code_of("IFO 4"),
-            "niva": "chef",
-        },
+        {"handelse": "overvagande_genomfort", "datum": "2026-06-15", "kod": code_of("IFO 4")},
     )
+    again = modals(slack)[-1]
+    assert "niva" in inputs(again)
+    assert "Övervägande genomfört är ett beslut: välj på vilken nivå det fattades." in view_text(
+        again.view
+    )
+    assert (await frist(engine, code_of("IFO 4"), "overvagande")).status == "open"
+
+
+async def test_decision_below_delegation_refused(sender, slack, app, engine):
+    await import_rows(app, ("IFO 4", NORD, ANNA, "placering_verkstalld", date(2026, 1, 10)))
+    await sender.command(ANNA, "ny")
+    typed = {"handelse": "overvagande_genomfort", "datum": "2026-06-15", "kod": code_of("IFO 4")}
+    await sender.submit(ANNA, modals(slack)[-1], typed)  # asks for the level
+    await sender.submit(ANNA, modals(slack)[-1], typed | {"niva": "chef"})
     assert (
         "Övervägande (placering enligt SoL) ska beslutas av lägst utskott enligt "
         "delegationsordningen." in view_text(modals(slack)[-1].view)
@@ -769,7 +814,10 @@ async def test_reassign(sender, slack, engine):
     await sender.press(DAN, "case_reassign", value)
     opened = modals(slack)[-1]
     assert opened.view["callback_id"] == "omfordela"
-    assert inputs(opened)["handlaggare"]["element"]["type"] == "users_select"
+    picker = inputs(opened)["handlaggare"]["element"]
+    assert picker["type"] == "static_select"  # only staff who may take the case
+    offered = {o["value"] for o in picker["options"]}
+    assert BO in offered and EVA not in offered and ADA not in offered and ANNA not in offered
     await sender.submit(DAN, opened, {"handlaggare": EVA})
     assert "<@U0EVA0001> arbetar inte på Barn och unga Nord." in view_text(modals(slack)[-1].view)
     await sender.submit(DAN, opened, {"handlaggare": BO})
@@ -789,8 +837,21 @@ async def test_reassign(sender, slack, engine):
             .scalars()
             .all()
         )
+        anna = (
+            await session.execute(select(Person).where(Person.chat_user_id == ANNA))
+        ).scalar_one()
+        previous = (
+            (
+                await session.execute(
+                    select(Notification).where(Notification.step.startswith("info:omfordelad"))
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert case.handlaggare_id == bo.id
     assert {n.recipient for n in told} == {f"person:{bo.id}"} and len(told) == 2
+    assert [n.recipient for n in previous] == [f"person:{anna.id}"]  # Anna is told
     assert "arende_omfordelat" in await audit_actions(engine)
     # Bo's home tab was refreshed with the case
     bo_home = [v for v in slack.views if v.method == "views.publish" and v.user_id == BO][-1]
@@ -836,6 +897,13 @@ async def test_statistics(sender, slack, app):
     )
     await sender.command(GUN, "stat")
     assert last(slack).startswith("Statistik, alla enheter")
+    per_unit = last(slack).split("*Per enhet*")[1].split("*Per frist*")
+    assert (
+        "Barn och unga Nord: öppna 5, försenade 2, klara senaste 30 dagarna 1 (varav 1 för sent)"
+        in per_unit[0]
+    )
+    assert "Barn och unga Syd: öppna 2" in per_unit[0]
+    assert "Skyddsbedömning: öppna 2, försenade 2, klara senaste 30 dagarna 1" in per_unit[1]
     await sender.command(CECI, "statistik")
     assert last(slack) == (
         "Du har inte behörighet till det. Statistiken är för enhetens chef och socialchefen."
@@ -901,8 +969,8 @@ async def test_admin(sender, slack, engine):
     assert (new.role, new.enhet_id) == ("chef", unit.id)
     await sender.command("U0NY00001", "team")
     assert last(slack).startswith("Teamöversikt, Barn och unga Nord")
-    await sender.command(ADA)
-    assert last(slack).startswith("Du har inte behörighet till det.")  # configuration only
+    await sender.command(ADA)  # pointed to the configuration, not refused
+    assert last(slack) == "Du är administratör: ställ in Frister med `/frister admin`."
     await sender.command(DAN, f"admin koppla {NORD}", channel="C0NORD001")
     assert last(slack) == (
         "Du har inte behörighet till det. Bara Fristers administratörer kan ändra inställningarna."

@@ -69,7 +69,12 @@ CODE = "K7QM-3XTP"
         ),
         ("frånvaro 2026-07-10 2026-07-01", c.Usage("franvaro", c.Problem.BAD_ORDER)),
         ("frånvaro i morgon", c.Usage("franvaro", c.Problem.BAD_DATE)),
-        ("frånvaro 2026-07-01 2026-07-10 @bo", c.Usage("franvaro", c.Problem.BAD_USER)),
+        (
+            "frånvaro 2026-07-01 2026-07-10 @Bo",
+            c.Absence(date(2026, 7, 1), date(2026, 7, 10), substitute_name="Bo"),
+        ),
+        ("frånvaro 2026-07-01 2026-07-10 Bo", c.Usage("franvaro", c.Problem.BAD_USER)),
+        ("frånvaro 2026-07-01 2026-07-10 @<b>", c.Usage("franvaro", c.Problem.BAD_USER)),
         ("statistik", c.Statistics()),
         ("stat Barn och unga Nord", c.Statistics("Barn och unga Nord")),
         ("hjälp", c.Help()),
@@ -93,6 +98,25 @@ CODE = "K7QM-3XTP"
         (f"admin roll {mention('U0CHEF999')} kung", c.Usage("admin", c.Problem.BAD_ROLE)),
         ("0", c.Usage("dagar", c.Problem.BAD_DAYS)),
         ("400", c.Usage("dagar", c.Problem.BAD_DAYS)),
+        ("alla", c.Mine(every=True)),
+        ("mina alla", c.Mine(every=True)),
+        ("mina 60", c.Mine(60)),
+        ("mina ärenden", c.Usage("mina", c.Problem.EXTRA, "ärenden")),
+        ("vecka nu", c.Usage("vecka", c.Problem.EXTRA, "nu")),
+        ("försenade alla mina", c.Usage("forsenade", c.Problem.EXTRA, "alla mina")),
+        ("ny ärende", c.Usage("ny", c.Problem.EXTRA, "ärende")),
+        ("hjälp mig", c.Usage("hjalp", c.Problem.EXTRA, "mig")),
+        ("team 90", c.Team(days=90)),
+        ("team 200", c.Team(days=200)),
+        ("team visa 90", c.Team(show=True, days=90)),
+        ("team Syd 90", c.Team(enhet="Syd", days=90)),
+        ("team 90 Syd", c.Team(enhet="Syd", days=90)),
+        ("team 400", c.Usage("team", c.Problem.BAD_DAYS)),
+        (f"omfördela {CODE}", c.Reassign(CODE)),
+        (f"omfordela {CODE} {mention('U0BO12345')}", c.Reassign(CODE, "U0BO12345")),
+        (f"omfördela {CODE} @Bo", c.Reassign(CODE, None, "Bo")),
+        (f"omfördela {CODE} @Bo @Cia", c.Usage("omfordela", c.Problem.BAD_USER)),
+        ("omfördela", c.Usage("omfordela")),
     ],
 )
 def test_parse(text, expected):
@@ -105,8 +129,8 @@ def test_parse(text, expected):
         ("försnade", "försenade"),
         ("statstik", "statistik"),
         ("hälp", "hjälp"),
-        ("frånvar0", "frånvaro"),
-        ("forläng2", "förläng"),
+        ("vekca", "vecka"),
+        ("tem", "team"),
     ],
 )
 def test_unknown_suggests_closest(text, suggestion):
@@ -130,6 +154,14 @@ def test_unknown_suggests_closest(text, suggestion):
 )
 def test_parse_user(text, expected):
     assert c.parse_user(text) == expected
+
+
+@pytest.mark.parametrize("text", ["klra", "frånvar0", "forläng2", "admni", "omfördel4", "nyy"])
+def test_unknown_never_suggests_a_change(text):
+    parsed = c.parse(text)
+    assert isinstance(parsed, c.Unknown)
+    assert parsed.suggestion in c.CANONICAL.values() or parsed.suggestion is None
+    assert parsed.suggestion not in ("klar", "förläng", "frånvaro", "omfördela", "admin", "ny")
 
 
 def test_unknown_without_suggestion():

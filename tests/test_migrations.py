@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, select
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.database import current_revision, downgrade, head_revision, upgrade
+from storage.models import Arende, Enhet, Forlangning, Frist, Handelse
 
 
 def _diff(connection):
@@ -26,3 +30,42 @@ async def test_downgrade_and_upgrade(engine):
     assert await current_revision(engine) is None
     await upgrade(engine)
     assert await current_revision(engine) == head_revision()
+
+
+async def test_existing_extensions_enter_the_history(engine):
+    """0006 copies each extension already on a frist row into the extension history."""
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    await downgrade(engine, "0005")
+    async with engine.begin() as connection:
+        await connection.execute(insert(Enhet).values(id=1, name="Nord", created_at=now))
+        await connection.execute(
+            insert(Arende).values(id=1, code="K7QM-3XTP", enhet_id=1, opened_at=now)
+        )
+        await connection.execute(
+            insert(Handelse).values(
+                id=1, arende_id=1, type="utredning_inledd", date=date(2026, 5, 4), registered_at=now
+            )
+        )
+        await connection.execute(
+            insert(Frist).values(
+                id=1,
+                arende_id=1,
+                rule_id="utredning",
+                trigger_handelse_id=1,
+                trigger_date=date(2026, 5, 4),
+                calendar_last_day=date(2026, 9, 4),
+                last_day=date(2026, 9, 4),
+                extended_to=date(2026, 11, 30),
+                extension_reason="Komplettering",
+                extension_decided_by="U0DAN0001",
+                extension_level="chef",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(Forlangning))).all()
+    assert [(r.frist_id, r.from_day, r.to_day, r.reason, r.decided_by) for r in rows] == [
+        (1, date(2026, 9, 4), date(2026, 11, 30), "Komplettering", "U0DAN0001")
+    ]

@@ -27,7 +27,7 @@ from bot.testing.teams_tokens import SigningKey, local_jwks
 from handlers.teams.app import build_teams_app
 from handlers.teams.messenger import TeamsMessenger
 from storage.database import session_factory, transaction
-from storage.models import Arende, ChatAddress, Frist, Handelse, Notification
+from storage.models import Arende, AuditEvent, ChatAddress, Frist, Handelse, Notification
 from tests.conftest import TEST_KEY
 from tests.factories import add_person, import_rows, person_id, set_escalation_channel
 
@@ -220,6 +220,33 @@ async def test_install_reminder_klar_and_no_later_reminder(engine, teams):
     assert [r.id for r in later] == [reminder.id]
     for row in await rows(engine, Notification, Notification.frist_id == frist_id):
         assert row.state in ("sent", "cancelled"), row
+
+
+async def test_klar_then_angra_opens_the_deadline_again(engine, teams):
+    await staff(engine)
+    await install(teams, (ANNA, ANNA_CHAT))
+    await import_rows(
+        teams.app, ("IFO 2026-1", ENHET, ANNA, "anmalan_inkom", teams.app.clock.now().date())
+    )
+    await teams.tick()
+    [reminder] = reminders(teams.standin, ANNA_CHAT)
+    frist_id = int(button(reminder.card, "frist_klar")["data"]["value"])
+    status, body = await teams.post(
+        teams.party.press(ANNA, ANNA_CHAT, button(reminder.card, "frist_klar"), reminder.id)
+    )
+    assert status == 200, body
+    done_card = body["value"]
+    undo = button(done_card, "frist_undo")  # the card that replaced the reminder offers Ångra
+    titles = {a.get("verb"): a.get("title") for a in card_actions(done_card)}
+    assert titles["frist_undo"] == "Ångra"
+    status, body = await teams.post(teams.party.press(ANNA, ANNA_CHAT, undo, reminder.id))
+    assert status == 200, body
+    assert "frist_undo" not in {a.get("verb") for a in card_actions(body["value"])}
+    [frist] = await rows(engine, Frist, Frist.id == frist_id)
+    assert (frist.status, frist.closed_on, frist.done_by) == ("open", None, None)
+    async with transaction(session_factory(engine)) as session:
+        actions = (await session.execute(select(AuditEvent.action))).scalars().all()
+    assert actions[-2:] == ["frist_klar_markerad", "frist_klar_angrad"]
 
 
 # ---- @Frister mina in a channel → only in the asker's 1:1 chat ---------------------------------

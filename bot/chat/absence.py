@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.domain import commands as cmd
 from bot.domain.access import Action, allowed
-from bot.domain.roles import Role
 from bot.formatting import long_date
 from bot.i18n import _
 from bot.ports.chat import StaffInfo
@@ -14,6 +13,7 @@ from bot.ports.unit_of_work import Stores
 from .access import actor, audit, refuse
 from .context import ChatContext
 from .labels import USAGE
+from .people import find_person
 from .rendering import mention, short_answer
 
 
@@ -39,16 +39,15 @@ async def handle_absence(
     if end < today:
         return short_answer(_("The absence has already ended."))
     substitute_id = None
-    who = None
-    if c.substitute:
-        if c.substitute == me.chat_user_id:
+    who = chosen = None
+    if c.substitute or c.substitute_name:
+        other = await find_person(uow, c.substitute, c.substitute_name, me.enhet_id)
+        if isinstance(other, str):
+            return short_answer(other)
+        if other.id == me.id:
             return short_answer(_("You cannot be your own substitute."))
-        other = await uow.chat.staff_by_chat_id(c.substitute)
-        if other is None or not other.active or other.role == Role.ADMIN.value:
-            return short_answer(
-                _("{who} is not in Frister's staff register.").format(who=mention(c.substitute))
-            )
-        substitute_id, who = other.id, mention(c.substitute)
+        substitute_id, chosen = other.id, other.chat_user_id
+        who = mention(chosen) if chosen else c.substitute_name
     await uow.chat.set_absence(me.stored_id, c.start, c.end, substitute_id, now)
     await audit(
         ctx,
@@ -56,7 +55,7 @@ async def handle_absence(
         me,
         "franvaro_andrad",
         None,
-        {"franvaro": [c.start.isoformat(), end.isoformat()], "ersattare": c.substitute},
+        {"franvaro": [c.start.isoformat(), end.isoformat()], "ersattare": chosen},
     )
     dates = {"start": long_date(c.start), "end": long_date(end)}
     if who is None:

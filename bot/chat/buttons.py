@@ -18,8 +18,9 @@ from .access import audit, may, refuse, stranger
 from .case_view import handle_showcase, no_case
 from .commands import handle_register
 from .context import ChatContext
-from .deadlines import extendable, mark_done, open_items
+from .deadlines import UNDO, extendable, mark_done, open_items, undo_done
 from .forms import extend_form, reassign_form
+from .reassign import candidates
 from .rendering import short_answer
 
 SNOOZE_STEP = "pam:snooze#"
@@ -28,6 +29,7 @@ BUTTON_ACTIONS = {
     "frist_snooze": Action.SNOOZE,
     "frist_ack": Action.ACKNOWLEDGE,
     "frist_extend": Action.EXTEND,
+    UNDO: Action.MARK_DONE,
 }
 
 
@@ -49,7 +51,7 @@ async def press(ctx: ChatContext, caller: Caller, action_id: str, value: str) ->
             if action_id == "case_reassign":
                 if not await may(ctx, uow, me, Action.REASSIGN, case.enhet_id, None):
                     return await refuse(ctx, uow, me, Action.REASSIGN)
-                return Answer(form=reassign_form(case))
+                return Answer(form=reassign_form(case, await candidates(uow, case)))
         frist_id = int(value) if (value or "").isdigit() and len(value) < 12 else None
         found = (
             await uow.chat.deadline_items(frist_ids=[frist_id], open_only=False)
@@ -58,14 +60,17 @@ async def press(ctx: ChatContext, caller: Caller, action_id: str, value: str) ->
         )
         if not found or action_id not in BUTTON_ACTIONS:
             return short_answer(_("This button no longer works. Try /frister."))
-        return await _on_deadline(ctx, uow, me, found[0], BUTTON_ACTIONS[action_id])
+        return await _on_deadline(ctx, uow, me, found[0], action_id)
 
 
 async def _on_deadline(
-    ctx: ChatContext, uow: Stores, me: StaffInfo, item: DeadlineItem, action: Action
+    ctx: ChatContext, uow: Stores, me: StaffInfo, item: DeadlineItem, action_id: str
 ) -> Answer:
+    action = BUTTON_ACTIONS[action_id]
     if not await may(ctx, uow, me, action, item.enhet_id, item.handlaggare_id):
         return await refuse(ctx, uow, me, action)
+    if action_id == UNDO:
+        return await undo_done(ctx, uow, me, item)
     if action is Action.MARK_DONE:
         return await mark_done(ctx, uow, me, item)
     name = ctx.rule_name(item.rule_id)

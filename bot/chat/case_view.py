@@ -7,12 +7,13 @@ from datetime import date
 from bot.domain import commands as cmd
 from bot.domain import markup
 from bot.domain.access import Action
+from bot.domain.deadlines import Status
 from bot.domain.messages import Action as Button
 from bot.domain.messages import Message
 from bot.domain.roles import DecisionLevel
 from bot.formatting import medium_date, relative_day
 from bot.i18n import _
-from bot.ports.chat import CaseInfo, DeadlineItem, StaffInfo
+from bot.ports.chat import CaseInfo, DeadlineItem, ExtensionInfo, StaffInfo
 from bot.ports.conversation import Answer, Caller
 from bot.ports.unit_of_work import Stores
 
@@ -54,6 +55,9 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
             line = _("OVERDUE") + " · " + line
     elif item.closed_on:
         line += " " + medium_date(item.closed_on)
+        if item.status == Status.DONE:
+            in_time = item.closed_on <= item.effective_last_day
+            line += " " + (_("in time") if in_time else _("late"))
         if item.closed_by_hand and item.done_by:
             line += " " + _("(marked by {who})").format(who=mention(item.done_by))
     if item.extended_to:
@@ -67,6 +71,22 @@ def _deadline_line(ctx: ChatContext, item: DeadlineItem, today: date) -> str:
         if rule.source_text:
             line += "\n" + _shortened(rule.source_text)
     return line
+
+
+def _extension_line(ctx: ChatContext, x: ExtensionInfo, day: date) -> str:
+    """`2026-06-15 Extended: rule from … to … (decided by @who, level). Reason: …`"""
+    known = (x.level or "") in DecisionLevel._value2member_map_
+    text = _("{day} Extended: {rule} from {old} to {new} (decided by {who}, {level}).").format(
+        day=medium_date(day),
+        rule=ctx.rule_name(x.rule_id),
+        old=medium_date(x.from_day),
+        new=medium_date(x.to_day),
+        who=mention(x.decided_by) if x.decided_by else "?",
+        level=level_word(DecisionLevel(x.level or "")) if known else "?",
+    )
+    if x.reason:
+        text += " " + _("Reason: {reason}").format(reason=_shortened(x.reason))
+    return text
 
 
 def _shortened(text: str, limit: int = SOURCE_CHARS) -> str:
@@ -100,14 +120,21 @@ async def case_view(
         _deadline_line(ctx, item, today)
         for item in sorted(items, key=lambda i: (not i.is_open, i.effective_last_day))
     ]
-    history = [
-        _("{day} {event} ({source})").format(
-            day=medium_date(e.date),
-            event=ctx.pack.event_name(e.type),
-            source=(mention(e.registered_by) if e.registered_by else e.source),
+    dated = [
+        (
+            e.date,
+            _("{day} {event} ({source})").format(
+                day=medium_date(e.date),
+                event=ctx.pack.event_name(e.type),
+                source=(mention(e.registered_by) if e.registered_by else e.source),
+            ),
         )
-        for e in sorted(events, key=lambda e: e.date)
+        for e in events
     ]
+    for x in await uow.chat.extensions(case.id):
+        day = x.at.astimezone(ctx.sending.tz).date()
+        dated.append((day, _extension_line(ctx, x, day)))
+    history = [text for _day, text in sorted(dated, key=lambda d: d[0])]
     actions = _buttons(ctx, items)
     if await may(ctx, uow, me, Action.REASSIGN, case.enhet_id, None):
         actions.append(Button("case_reassign", _("Reassign"), case.code))

@@ -37,6 +37,8 @@ from .forms import register_form
 from .guidance import handle_help, handle_unknown, handle_usage
 from .labels import identifier_refusal
 from .overviews import handle_mine, handle_overdue, handle_statistics, handle_team
+from .people import takers
+from .reassign import handle_reassign
 from .rendering import short_answer
 from .workload import handle_workload
 
@@ -62,7 +64,7 @@ async def handle_register(
     """`ny`: the form to register an event."""
     if actor(me).role is Role.ADMIN:
         return await refuse(ctx, uow, me, Action.REGISTER_EVENT)
-    return Answer(form=register_form(ctx, me))
+    return Answer(form=register_form(ctx, me, await takers(uow, me)))
 
 
 HANDLERS: dict[type, Handler] = {
@@ -74,6 +76,7 @@ HANDLERS: dict[type, Handler] = {
     cmd.MarkDone: handle_markdone,
     cmd.Extend: handle_extend,
     cmd.Absence: handle_absence,
+    cmd.Reassign: handle_reassign,
     cmd.Statistics: handle_statistics,
     cmd.Workload: handle_workload,
     cmd.Help: handle_help,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.domain import commands as cmd
@@ -34,8 +35,11 @@ async def open_items(ctx: ChatContext, uow: Stores, case: CaseInfo) -> list[Dead
     return by_urgency(await uow.chat.deadline_items(case_ids=[case.id]), ctx.today())
 
 
-def match_rule(ctx: ChatContext, items: list[DeadlineItem], text: str) -> list[DeadlineItem]:
-    """Open deadlines whose rule id or name matches `text` (forgiving)."""
+def match_rule(
+    ctx: ChatContext, items: list[DeadlineItem], text: str, fuzzy: bool = True
+) -> list[DeadlineItem]:
+    """Deadlines whose rule id or name matches `text` (forgiving: a prefix, or with `fuzzy`
+    the closest rule id)."""
     wanted = cmd.fold(text).replace(" ", "")
     if not wanted:
         return []
@@ -49,11 +53,14 @@ def match_rule(ctx: ChatContext, items: list[DeadlineItem], text: str) -> list[D
     starts = [
         i for i in items if cmd.fold(i.rule_id).startswith(wanted) or name(i).startswith(wanted)
     ]
-    if starts:
+    if starts or not fuzzy:
         return starts
     names = {cmd.fold(i.rule_id): i for i in items}
     close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
     return [names[close[0]]] if close else []
+
+
+UNDO = "frist_undo"
 
 
 def _refresh(*users: str | None) -> tuple[str, ...]:
@@ -72,6 +79,12 @@ async def handle_markdone(
     if not await may(ctx, uow, me, Action.MARK_DONE, case.enhet_id, case.handlaggare_id):
         return await refuse(ctx, uow, me, Action.MARK_DONE)
     items = await open_items(ctx, uow, case)
+    if c.rule and not match_rule(ctx, items, c.rule, fuzzy=False):
+        # The deadline named is already closed: never close a similar-sounding other one.
+        every = await uow.chat.deadline_items(case_ids=[case.id], open_only=False)
+        closed = match_rule(ctx, [i for i in every if not i.is_open], c.rule, fuzzy=False)
+        if closed:
+            return await mark_done(ctx, uow, me, closed[0])
     if not items:
         return short_answer(_("Case {code} has no open deadlines.").format(code=case.code))
     chosen = match_rule(ctx, items, c.rule) if c.rule else items
@@ -157,7 +170,45 @@ async def mark_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: Deadline
                 "If the case got a new event (e.g. an utredning was opened), register it "
                 "with /frister ny so that its deadlines are counted."
             )
+        message = say(text, _("Done"))
+        undo = Button(UNDO, _("Undo"), str(item.frist_id))
+        message = replace(message, actions=(undo,))
+        return Answer((message,), replace=message, refresh=refresh)
     message = say(text, _("Done"))
+    return Answer((message,), replace=message, refresh=refresh)
+
+
+async def undo_done(ctx: ChatContext, uow: Stores, me: StaffInfo, item: DeadlineItem) -> Answer:
+    """Ångra: open again a deadline marked done by hand, the same day (Europe/Stockholm)."""
+    today, now = ctx.today(), ctx.clock.now()
+    name = ctx.rule_name(item.rule_id)
+    refresh = _refresh(me.chat_user_id, item.handlaggare_chat)
+    if item.is_open:
+        text = _("{rule} for case {code} is already open.").format(rule=name, code=item.code)
+        return Answer((say(text),), refresh=refresh)
+    if (
+        item.status is not Status.DONE
+        or not item.closed_by_hand
+        or item.closed_on != today
+        or not await uow.chat.reopen(item.frist_id, now)
+    ):
+        text = _(
+            "Undo works only the same day a deadline was marked done. Ask your chef if "
+            "{rule} for case {code} must be opened again."
+        ).format(rule=name, code=item.code)
+        return Answer((say(text),), refresh=refresh)
+    await audit(
+        ctx,
+        uow,
+        me,
+        "frist_klar_angrad",
+        item.code,
+        {"regel": item.rule_id, "datum": today.isoformat()},
+    )
+    text = _("Undone: {rule} for case {code} is open again, last day {day}.").format(
+        rule=name, code=item.code, day=short_date(item.effective_last_day)
+    )
+    message = say(text, _("Undone"))
     return Answer((message,), replace=message, refresh=refresh)
 
 

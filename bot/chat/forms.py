@@ -27,15 +27,45 @@ def _levels() -> tuple[Choice, ...]:
     return tuple(Choice(level.value, level_label(level)) for level in DecisionLevel)
 
 
-def register_form(ctx: ChatContext, me: StaffInfo) -> Form:
-    events = sorted(ctx.pack.events.items(), key=lambda e: e[1])
+# The events registered most often come first; the rest follow, SoL before LVU.
+COMMON_EVENTS = (
+    "anmalan_inkom",
+    "skyddsbedomning_klar",
+    "forhandsbedomning_klar",
+    "utredning_inledd",
+    "utredning_avslutad",
+    "utredning_nedlagd",
+    "placering_verkstalld",
+    "overvagande_genomfort",
+)
+
+
+def event_choices(ctx: ChatContext) -> tuple[Choice, ...]:
+    events = ctx.pack.events
+    common = [key for key in COMMON_EVENTS if key in events]
+    rest = sorted(
+        (key for key in events if key not in common),
+        key=lambda k: ("lvu" in k.split("_")[0].lower(), events[k]),
+    )
+    return tuple(Choice(key, events[key][:75]) for key in [*common, *rest][:100])
+
+
+def is_decision(ctx: ChatContext, event: str) -> bool:
+    """Whether registering `event` records a decision (a rule it closes has a decision level):
+    only then is the level asked for."""
+    return any(
+        event in rule.closes_on and rule.decision_level is not None
+        for rule in ctx.pack.rules.values()
+    )
+
+
+def register_form(
+    ctx: ChatContext, me: StaffInfo, people: list[StaffInfo], decision: bool = False
+) -> Form:
+    """`ny`; `people`: who may be handläggare of a new case (active staff of the enhet);
+    `decision`: the chosen event is a decision, so its level is asked for."""
     fields = [
-        FormField(
-            "handelse",
-            _("Event"),
-            "select",
-            tuple(Choice(key, name[:75]) for key, name in events[:100]),
-        ),
+        FormField("handelse", _("Event"), "select", event_choices(ctx)),
         FormField("datum", _("Date"), "date", initial=ctx.today().isoformat()),
         FormField(
             "kod",
@@ -52,21 +82,16 @@ def register_form(ctx: ChatContext, me: StaffInfo) -> Form:
             (Choice("nytt", _("New case: give it a code")),),
             optional=True,
         ),
-        FormField(
-            "niva",
-            _("Decided at level"),
-            "select",
-            _levels(),
-            optional=True,
-            hint=_("When the event is a decision (e.g. an övervägande)."),
-        ),
     ]
+    if decision:
+        fields.append(FormField("niva", _("Decided at level"), "select", _levels()))
     if actor(me).role in (Role.FORSTE_SOCIALSEKRETERARE, Role.CHEF, Role.SOCIALCHEF):
         fields.append(
             FormField(
                 "handlaggare",
                 _("Handläggare of a new case"),
-                "user",
+                "select",
+                staff_choices(people),
                 optional=True,
                 hint=_("Empty: you."),
             )
@@ -149,11 +174,23 @@ def extend_form(
     )
 
 
-def reassign_form(case: CaseInfo) -> Form:
+def person_label(person: StaffInfo) -> str:
+    """A member of staff in a list (plain text, no mention): the e-mail's name part as a name
+    (`bo.berg@…` -> `Bo Berg`), else the chat id."""
+    local = (person.email or "").split("@")[0]
+    name = " ".join(p.capitalize() for p in local.replace("_", ".").split(".") if p)
+    return (name or person.chat_user_id or str(person.id))[:75]
+
+
+def staff_choices(people: list[StaffInfo]) -> tuple[Choice, ...]:
+    return tuple(Choice(p.chat_user_id, person_label(p)) for p in people[:100] if p.chat_user_id)
+
+
+def reassign_form(case: CaseInfo, people: list[StaffInfo]) -> Form:
     return Form(
         REASSIGN,
         _("Reassign case"),
-        (FormField("handlaggare", _("New handläggare"), "user"),),
+        (FormField("handlaggare", _("New handläggare"), "select", staff_choices(people)),),
         submit=_("Reassign"),
         close=_("Cancel"),
         intro=say(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain import commands as cmd
 from bot.domain.messages import Message
 from bot.domain.roles import Role
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.ports.chat import StaffInfo
 from bot.ports.conversation import Answer, Caller
 from bot.ports.unit_of_work import Stores
@@ -21,6 +21,7 @@ def help_pages(ctx: ChatContext, role: Role) -> tuple[Message, ...]:
     lines = [
         _("`/frister` – your deadlines for the next 14 days, overdue on top"),
         _("`/frister 30` or `/frister vecka` – another horizon"),
+        _("`/frister alla` – every open deadline of yours, however far ahead"),
         _("`/frister försenade` – overdue deadlines (the whole enhet for a chef)"),
         _("`/frister ärende CODE` – a case's deadlines and history"),
         _("`/frister ny` – register an event (a new case gets a case code)"),
@@ -33,6 +34,9 @@ def help_pages(ctx: ChatContext, role: Role) -> tuple[Message, ...]:
             _("`/frister team` – the enhet's overview (`team visa` shows it in the channel)")
         )
         lines.append(_("`/frister belastning` – the workload per handläggare"))
+        lines.append(_("`/frister team 90` – the overview with deadlines 90 days ahead"))
+    if role in (Role.CHEF, Role.SOCIALCHEF):
+        lines.append(_("`/frister omfördela CODE @person` – give a case to another handläggare"))
     if role in (Role.CHEF, Role.SOCIALCHEF):
         lines.append(_("`/frister statistik` – counts for the enhet"))
     if role is Role.ADMIN:
@@ -57,9 +61,13 @@ async def handle_usage(
     ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Usage
 ) -> Answer:
     parts = []
-    if c.problem is not cmd.Problem.MISSING:
+    if c.problem is cmd.Problem.EXTRA:
+        name = cmd.CANONICAL.get(c.command, c.command)
+        parts.append(_(PROBLEMS[c.problem]).format(word=c.word or "", command=name))
+    elif c.problem is not cmd.Problem.MISSING:
         parts.append(_(PROBLEMS[c.problem]))
-    parts.append(_(USAGE.get(c.command, N_("Write `/frister hjälp` to see the commands."))))
+    usage = USAGE.get(c.command)
+    parts.append(_(usage) if usage else _("`/frister hjälp` lists every command."))
     return short_answer(" ".join(parts))
 
 

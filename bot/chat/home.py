@@ -15,6 +15,7 @@ from bot.ports.unit_of_work import Stores
 from .access import actor, stranger
 from .context import ChatContext
 from .lists import by_urgency, lines_of
+from .overviews import further_ahead
 from .rendering import say
 
 HOME_DAYS = 14
@@ -42,7 +43,9 @@ async def _sections(ctx: ChatContext, uow: Stores, me: StaffInfo) -> tuple[Messa
     today = ctx.today()
     horizon = today + timedelta(days=HOME_DAYS)
     owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
-    mine = by_urgency(await uow.chat.deadline_items(handlaggare_ids=owners, until=horizon), today)
+    every = await uow.chat.deadline_items(handlaggare_ids=owners)
+    mine = by_urgency([i for i in every if i.effective_last_day <= horizon], today)
+    later = len(every) - len(mine)
     sections = [
         _section(
             ctx,
@@ -52,6 +55,7 @@ async def _sections(ctx: ChatContext, uow: Stores, me: StaffInfo) -> tuple[Messa
             me,
             _("You have no open deadlines in the next 14 days."),
             (Button("home_new", _("Register event"), "ny"),),
+            after=[further_ahead(later)] if later else [],
         )
     ]
     unit = None if role is Role.SOCIALCHEF else me.enhet_id
@@ -101,9 +105,12 @@ def _section(
     me: StaffInfo | None,
     empty: str,
     actions: tuple[Button, ...] = (),
+    after: list[str] | None = None,
 ) -> Message:
     lines = lines_of(ctx, items[:HOME_ITEMS], today, me)
     if len(items) > HOME_ITEMS:
         lines.append(_("… and {n} more.").format(n=len(items) - HOME_ITEMS))
     body = tuple(ctx.layout.paragraphs(lines)) if lines else (empty,)
+    if after:
+        body = (*body, *after)
     return Message(text="\n".join([title, *body]), title=title, body=body, actions=actions)

@@ -56,6 +56,11 @@ USAGE = {
         "example `/frister frånvaro 2026-07-06 2026-07-31 @Bo`, or `/frister frånvaro av`."
     ),
     "admin": N_("Write `/frister admin` to see the administrator's commands."),
+    "omfordela": N_(
+        "Write `/frister omfördela CODE @person`, for example `/frister omfördela K7QM-3XTP @Bo`, "
+        "or only `/frister omfördela CODE` for a form."
+    ),
+    "team": N_("Write `/frister team [DAYS] [ENHET]`, for example `/frister team 90`."),
 }
 PROBLEMS = {
     cmd.Problem.BAD_CODE: N_("That is not a case code (it looks like K7QM-3XTP)."),
@@ -64,6 +69,7 @@ PROBLEMS = {
     cmd.Problem.BAD_ORDER: N_("The last day comes before the first."),
     cmd.Problem.BAD_ROLE: N_("Unknown role: use handläggare, 1:e, chef, socialchef or admin."),
     cmd.Problem.BAD_USER: N_("Mention the person with @, for example @Bo."),
+    cmd.Problem.EXTRA: N_("I did not understand “{word}” after `/frister {command}`."),
 }
 
 

@@ -53,14 +53,16 @@ def deadline_list(
     items: list[DeadlineItem],
     today: date,
     me: StaffInfo | None = None,
+    after: list[str] | None = None,
 ) -> tuple[Message, ...]:
-    """Deadlines in pages, with counts on top and the next steps below."""
+    """Deadlines in pages, with counts on top and the next steps below (`after`: lines
+    under the list)."""
     items = by_urgency(items, today)
     overdue = sum(1 for i in items if i.effective_last_day < today)
     fields = ((_("Overdue"), str(overdue)), (_("Coming"), str(len(items) - overdue)))
     return ctx.layout.pages(
         title,
-        lines_of(ctx, items, today, me),
+        [*lines_of(ctx, items, today, me), *(after or [])],
         fields=fields,
         context=_("Open a case: /frister ärende CODE · mark done: /frister klar CODE"),
     )

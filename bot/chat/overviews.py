@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from dataclasses import fields as dataclass_fields
+from datetime import date, timedelta
 
 from bot.domain import commands as cmd
+from bot.domain import markup
 from bot.domain.access import Action, allowed
 from bot.domain.roles import Role
 from bot.i18n import _, ngettext
-from bot.ports.chat import StaffInfo
+from bot.ports.chat import Counts, StaffInfo
 from bot.ports.conversation import Answer, Caller
 from bot.ports.unit_of_work import Stores
 
@@ -21,31 +23,50 @@ from .units import unit_allowed
 
 TEAM_DAYS = 30
 STATS_DAYS = 30
+_FIELDS = tuple(f.name for f in dataclass_fields(Counts))
+
+
+def further_ahead(n: int) -> str:
+    """The line under a list that stops at a horizon: how many deadlines come later."""
+    return ngettext(
+        "+{n} deadline further ahead (`/frister alla` shows every one).",
+        "+{n} deadlines further ahead (`/frister alla` shows every one).",
+        n,
+    ).format(n=n)
 
 
 async def handle_mine(
     ctx: ChatContext, uow: Stores, caller: Caller, me: StaffInfo, c: cmd.Mine
 ) -> Answer:
+    if actor(me).role is Role.ADMIN:  # refused (and audited) as before, but shown the way
+        await refuse(ctx, uow, me, Action.MY_DEADLINES)
+        return short_answer(_("You are an administrator: configure Frister with `/frister admin`."))
     if not allowed(actor(me), Action.MY_DEADLINES):
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
     today = ctx.today()
     owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
-    items = await uow.chat.deadline_items(
-        handlaggare_ids=owners, until=today + timedelta(days=c.days)
-    )
+    every = await uow.chat.deadline_items(handlaggare_ids=owners)
+    if c.every:
+        title = _("All your open deadlines")
+        if not every:
+            return short_answer(_("You have no open deadlines."), title)
+        return Answer(deadline_list(ctx, title, every, today, me))
+    horizon = today + timedelta(days=c.days)
+    items = [i for i in every if i.effective_last_day <= horizon]
+    later = len(every) - len(items)
     title = ngettext(
         "Your deadlines, the next {n} day", "Your deadlines, the next {n} days", c.days
     ).format(n=c.days)
     if not items:
-        return short_answer(
-            ngettext(
-                "You have no open deadlines in the next {n} day.",
-                "You have no open deadlines in the next {n} days.",
-                c.days,
-            ).format(n=c.days),
-            title,
-        )
-    return Answer(deadline_list(ctx, title, items, today, me))
+        empty = ngettext(
+            "You have no open deadlines in the next {n} day.",
+            "You have no open deadlines in the next {n} days.",
+            c.days,
+        ).format(n=c.days)
+        return short_answer(empty + (" " + further_ahead(later) if later else ""), title)
+    return Answer(
+        deadline_list(ctx, title, items, today, me, after=[further_ahead(later)] if later else [])
+    )
 
 
 async def handle_overdue(
@@ -100,7 +121,8 @@ async def handle_team(
         )
         for pid in sorted(per_person, key=lambda p: (-per_person_late[p], -per_person[p]))
     ]
-    horizon = today + timedelta(days=TEAM_DAYS)
+    days = c.days or TEAM_DAYS
+    horizon = today + timedelta(days=days)
     listed = [i for i in items if i.effective_last_day <= horizon]
     lines = [line(ctx, i, today, owner=True) for i in by_urgency(listed, today)]
     later = len(items) - len(listed)
@@ -110,7 +132,7 @@ async def handle_team(
                 "… and {n} deadline later than {days} days from now.",
                 "… and {n} deadlines later than {days} days from now.",
                 later,
-            ).format(n=later, days=TEAM_DAYS)
+            ).format(n=later, days=days)
         )
     if not lines:
         lines = [_("No open deadlines.")]
@@ -133,7 +155,43 @@ async def handle_team(
                 )
             ]
     lead = [*note, "\n".join(people)] if people else note
+    if unit.id is None:
+        lines = [*await breakdown_lines(ctx, uow, today), *lines]
     return Answer(ctx.layout.pages(title, lines, lead=lead, fields=fields), public=public)
+
+
+async def breakdown_lines(ctx: ChatContext, uow: Stores, today: date) -> list[str]:
+    """Every enhet's and every rule's counts: what a socialchef compares."""
+    rows = await uow.chat.breakdown(None, today, today - timedelta(days=STATS_DAYS))
+    names = {u.id: u.name for u in await uow.chat.unit_list()}
+    per_unit: dict[str, list[Counts]] = {}
+    per_rule: dict[str, list[Counts]] = {}
+    for row in rows:
+        per_unit.setdefault(names.get(row.enhet_id, str(row.enhet_id)), []).append(row.counts)
+        per_rule.setdefault(ctx.rule_name(row.rule_id), []).append(row.counts)
+
+    def summary(name: str, counts: list[Counts]) -> str:
+        total = Counts(*(sum(getattr(c, f) for c in counts) for f in _FIELDS))
+        return _(
+            "{name}: open {open}, overdue {late}, done in {days} days {done} "
+            "(of which {done_late} late)"
+        ).format(
+            name=name,
+            open=total.open,
+            late=total.overdue,
+            days=STATS_DAYS,
+            done=total.done,
+            done_late=total.done_late,
+        )
+
+    if not rows:
+        return []
+    return [
+        markup.bold(_("Per enhet")),
+        *(summary(n, c) for n, c in sorted(per_unit.items())),
+        markup.bold(_("Per rule")),
+        *(summary(n, c) for n, c in sorted(per_rule.items())),
+    ]
 
 
 async def handle_statistics(
@@ -154,4 +212,6 @@ async def handle_statistics(
             days=STATS_DAYS, n=counts.done, ok=in_time, late=counts.done_late
         ),
     ]
+    if unit.id is None:
+        lines += await breakdown_lines(ctx, uow, today)
     return Answer(ctx.layout.pages(title, lines))

@@ -16,20 +16,19 @@ from bot.i18n import _
 from bot.ports.cases import NewEvent
 from bot.ports.chat import StaffInfo
 from bot.ports.conversation import Answer, FormResult
-from bot.ports.outbox import PENDING, NewNotification
 from bot.ports.unit_of_work import Stores
 from bot.services.events import EventEntry
 
-from .access import actor, audit, may, refuse, who
+from .access import audit, may, refuse, who
 from .case_view import no_case
 from .context import ChatContext
 from .deadlines import extend, extendable, extension_problem, match_rule, open_items
-from .forms import RESULT, again, extend_form, reassign_form, register_form
+from .forms import RESULT, again, extend_form, is_decision, reassign_form, register_form
 from .labels import level_word
 from .lists import by_urgency, line
+from .people import takers
+from .reassign import candidates, reassign, taker_problem
 from .rendering import clean, mention, say, short_answer
-
-REASSIGNED_STEP = "pam:omfordelad"
 
 
 def result(answer: Answer, title: str | None = None) -> FormResult:
@@ -60,7 +59,15 @@ async def submit_register(
     day = cmd.parse_date(values.get("datum") or "")
     assert day is not None  # validate_form checked it
     new_case = bool(values.get("nytt"))
-    form = register_form(ctx, me)
+    decision = is_decision(ctx, event)
+    form = register_form(ctx, me, await takers(uow, me), decision)
+    if decision and not values.get("niva"):
+        problem = _("{event} is a decision: choose the level it was decided at.").format(
+            event=ctx.pack.event_name(event)
+        )
+        return FormResult(view=again(form, problem, values))
+    if not decision:
+        values = {**values, "niva": None}
     escalate = False
     if values.get("niva"):
         level = DecisionLevel(values["niva"] or "")
@@ -82,6 +89,11 @@ async def submit_register(
             other = await uow.chat.staff_by_chat_id(chosen)
             if other is None or not _is_staff(other):
                 return FormResult(view=again(form, _not_staff(chosen), values))
+            if other.id not in {p.id for p in await takers(uow, me)}:
+                problem = _("{who} does not work in {unit}.").format(
+                    who=mention(chosen), unit=me.enhet or "?"
+                )
+                return FormResult(view=again(form, problem, values))
             owner = other
         enhet_id = owner.enhet_id or me.enhet_id
         if enhet_id is None:
@@ -234,47 +246,11 @@ async def submit_reassign(
     if not await may(ctx, uow, me, Action.REASSIGN, case.enhet_id, None):
         return result(await refuse(ctx, uow, me, Action.REASSIGN))
     chosen = values.get("handlaggare") or ""
+    form = reassign_form(case, await candidates(uow, case))
     other = await uow.chat.staff_by_chat_id(chosen)
     if other is None or not _is_staff(other):
-        return FormResult(view=again(reassign_form(case), _not_staff(chosen), values))
-    if other.enhet_id != case.enhet_id and actor(me).role is not Role.SOCIALCHEF:
-        problem = _("{who} does not work in {unit}.").format(who=mention(chosen), unit=case.enhet)
-        return FormResult(view=again(reassign_form(case), problem, values))
-    enhet_id = other.enhet_id or case.enhet_id
-    now, today = ctx.clock.now(), ctx.today()
-    await uow.chat.reassign_case(case.id, enhet_id, other.stored_id, now)
-    # The new handläggare hears of each open deadline through the outbox (at least once).
-    open_now = await uow.chat.deadline_items(case_ids=[case.id])
-    await uow.outbox.add_notifications(
-        [
-            NewNotification(
-                i.frist_id,
-                f"{REASSIGNED_STEP}:{other.id}#{today.isoformat()}",
-                f"person:{other.id}",
-                now,
-                PENDING,
-                reason="omfordelad",
-            )
-            for i in open_now
-        ],
-        now,
-    )
-    await audit(
-        ctx,
-        uow,
-        me,
-        "arende_omfordelat",
-        case.code,
-        {"fran": case.handlaggare_chat, "till": other.chat_user_id},
-    )
-    answer = short_answer(
-        _(
-            "{who} is now handläggare for case {code} and gets a message about its open deadlines."
-        ).format(code=case.code, who=mention(other.chat_user_id)),
-        refresh=tuple(
-            dict.fromkeys(
-                x for x in (me.chat_user_id, other.chat_user_id, case.handlaggare_chat) if x
-            )
-        ),
-    )
-    return result(answer, _("Reassigned"))
+        return FormResult(view=again(form, _not_staff(chosen), values))
+    problem = taker_problem(me, case, other)
+    if problem:
+        return FormResult(view=again(form, problem, values))
+    return result(await reassign(ctx, uow, me, case, other), _("Reassigned"))

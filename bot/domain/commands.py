@@ -37,6 +37,7 @@ class Problem(StrEnum):
     BAD_ORDER = "bad_order"
     BAD_ROLE = "bad_role"
     BAD_USER = "bad_user"
+    EXTRA = "extra"  # words after a command that takes none (or not these)
 
 
 # ---- command objects ----------------------------------------------------------------------
@@ -45,6 +46,7 @@ class Problem(StrEnum):
 @dataclass(frozen=True)
 class Mine:
     days: int = DEFAULT_DAYS
+    every: bool = False  # `alla`: every open deadline of mine, whatever the horizon
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Overdue:
 class Team:
     show: bool = False
     enhet: str | None = None
+    days: int | None = None  # the horizon of the listed deadlines (`team 90`)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,16 @@ class Absence:
     end: date | None = None
     substitute: str | None = None  # a chat user id
     clear: bool = False
+    substitute_name: str | None = None  # typed as `@Bo`: resolved against the staff register
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """`omfördela CODE @person`: the person as a chat id or a typed name; neither: a form."""
+
+    code: str
+    user: str | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,7 @@ class Usage:
 
     command: str  # canonical name, e.g. "klar"
     problem: Problem = Problem.MISSING
+    word: str | None = None  # the word not understood (Problem.EXTRA)
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,7 @@ Command = (
     | MarkDone
     | Extend
     | Absence
+    | Reassign
     | Statistics
     | Workload
     | Help
@@ -178,6 +193,9 @@ Command = (
 
 # Canonical command names as a user sees them in `hjälp`, and the folded words that mean them.
 CANONICAL = {
+    "mina": "mina",
+    "alla": "alla",
+    "manad": "månad",
     "vecka": "vecka",
     "forsenade": "försenade",
     "team": "team",
@@ -186,13 +204,19 @@ CANONICAL = {
     "klar": "klar",
     "forlang": "förläng",
     "franvaro": "frånvaro",
+    "omfordela": "omfördela",
     "statistik": "statistik",
     "belastning": "belastning",
     "hjalp": "hjälp",
     "admin": "admin",
 }
+# What an unknown word may be pointed to: only commands that read (never `klar`, `förläng`...).
+SUGGESTIBLE = frozenset(
+    {"mina", "alla", "vecka", "manad", "forsenade", "team", "arende", "statistik", "hjalp"}
+)
 ALIASES = {
     "mina": "mina",
+    "alla": "alla",
     "vecka": "vecka",
     "veckan": "vecka",
     "v": "vecka",
@@ -217,6 +241,8 @@ ALIASES = {
     "franvaro": "franvaro",
     "ledig": "franvaro",
     "semester": "franvaro",
+    "omfordela": "omfordela",
+    "omfordelning": "omfordela",
     "statistik": "statistik",
     "belastning": "belastning",
     "hjalp": "hjalp",
@@ -287,9 +313,11 @@ def _keyword(word: str) -> str | None:
 
 
 def suggest(word: str) -> str | None:
-    """The canonical name of the command closest to `word`, if any is reasonably close."""
+    """The canonical name of the read-only command closest to `word`, if any is reasonably
+    close: a typo is never pointed to a command that changes something."""
     folded = fold(word)[:40]
-    close = difflib.get_close_matches(folded, list(ALIASES), n=1, cutoff=0.5)
+    words = [alias for alias, name in ALIASES.items() if name in SUGGESTIBLE]
+    close = difflib.get_close_matches(folded, words, n=1, cutoff=0.5)
     if not close:
         return None
     return CANONICAL.get(ALIASES[close[0]], ALIASES[close[0]])
@@ -338,26 +366,57 @@ def _rest_text(text: str, skip: int) -> str:
     return remainder.strip()
 
 
+def _extra(command: str, rest: list[str]) -> Usage | None:
+    """Words after a command that takes none are refused, not silently dropped."""
+    return Usage(command, Problem.EXTRA, " ".join(rest)[:40]) if rest else None
+
+
+def _days(word: str) -> int | None:
+    """A horizon in days (`30`); None when `word` is not a number. Out of range: -1."""
+    if not word.isdigit() or len(word) > 4:
+        return None
+    days = int(word)
+    return days if 1 <= days <= MAX_DAYS else -1
+
+
 def _mine(rest: list[str], _text: str) -> Command:
-    return Mine(DEFAULT_DAYS)
+    if len(rest) == 1 and fold(rest[0]) == "alla":
+        return Mine(every=True)
+    if len(rest) == 1 and (days := _days(rest[0])) is not None:
+        return Mine(days) if days > 0 else Usage("dagar", Problem.BAD_DAYS)
+    return _extra("mina", rest) or Mine(DEFAULT_DAYS)
+
+
+def _all(rest: list[str], _text: str) -> Command:
+    return _extra("alla", rest) or Mine(every=True)
 
 
 def _week(rest: list[str], _text: str) -> Command:
-    return Mine(7)
+    return _extra("vecka", rest) or Mine(7)
 
 
 def _month(rest: list[str], _text: str) -> Command:
-    return Mine(30)
+    return _extra("manad", rest) or Mine(30)
 
 
 def _overdue(rest: list[str], _text: str) -> Command:
-    return Overdue()
+    return _extra("forsenade", rest) or Overdue()
 
 
 def _team(rest: list[str], text: str) -> Command:
+    """`team [visa] [DAYS] [ENHET]` (the number may also come last): a number is a horizon."""
     show = bool(rest) and fold(rest[0]) in SHOW_WORDS
-    name = _rest_text(text, 2 if show else 1)
-    return Team(show=show, enhet=name or None)
+    words = _rest_text(text, 2 if show else 1).split()
+    days = None
+    for at in (0, -1):
+        if words and (found := _days(words[at])) is not None:
+            if found < 0:
+                return Usage("team", Problem.BAD_DAYS)
+            days = found
+            del words[at]
+            break
+    name = " ".join(words)
+    return Team(show=show, enhet=name or None, days=days)
 
 
 def _case(rest: list[str], _text: str) -> Command:
@@ -370,7 +429,7 @@ def _case(rest: list[str], _text: str) -> Command:
 
 
 def _register(rest: list[str], _text: str) -> Command:
-    return Register()
+    return _extra("ny", rest) or Register()
 
 
 def _done(rest: list[str], _text: str) -> Command:
@@ -414,12 +473,12 @@ def _absence(rest: list[str], _text: str) -> Command:
     end = end or start
     if end < start:
         return Usage("franvaro", Problem.BAD_ORDER)
-    substitute = None
+    substitute = name = None
     if len(rest) >= 3:
-        substitute = parse_user(rest[2])
-        if substitute is None or len(rest) > 3:
+        substitute, name = parse_person(rest[2])
+        if (substitute is None and name is None) or len(rest) > 3:
             return Usage("franvaro", Problem.BAD_USER)
-    return Absence(start, end, substitute)
+    return Absence(start, end, substitute, substitute_name=name)
 
 
 def _statistics(rest: list[str], text: str) -> Command:
@@ -431,7 +490,38 @@ def _workload(rest: list[str], text: str) -> Command:
 
 
 def _help(rest: list[str], _text: str) -> Command:
-    return Help()
+    return _extra("hjalp", rest) or Help()
+
+
+def parse_person(text: str) -> tuple[str | None, str | None]:
+    """(chat id, None) for a mention or an id; (None, name) for a typed `@Bo`; (None, None)
+    for anything else."""
+    user = parse_user(text)
+    if user is not None:
+        return user, None
+    name = text.strip()
+    if (
+        name.startswith("@")
+        and 1 < len(name) <= 60
+        and all(c.isalnum() or c in ".-_'" for c in name[1:])
+    ):
+        return None, name[1:]
+    return None, None
+
+
+def _reassign(rest: list[str], _text: str) -> Command:
+    if not rest:
+        return Usage("omfordela")
+    code, used = _code(rest)
+    if code is None:
+        return Usage("omfordela", Problem.BAD_CODE)
+    rest = rest[used:]
+    if not rest:
+        return Reassign(code)
+    user, name = parse_person(rest[0])
+    if (user is None and name is None) or len(rest) > 1:
+        return Usage("omfordela", Problem.BAD_USER)
+    return Reassign(code, user, name)
 
 
 def _admin(rest: list[str], text: str) -> Command:
@@ -468,6 +558,7 @@ def _admin(rest: list[str], text: str) -> Command:
 
 _PARSERS = {
     "mina": _mine,
+    "alla": _all,
     "vecka": _week,
     "manad": _month,
     "forsenade": _overdue,
@@ -477,6 +568,7 @@ _PARSERS = {
     "klar": _done,
     "forlang": _extend,
     "franvaro": _absence,
+    "omfordela": _reassign,
     "statistik": _statistics,
     "belastning": _workload,
     "hjalp": _help,

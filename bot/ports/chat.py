@@ -54,6 +54,29 @@ class Counts:
     done_late: int = 0  # of which after their last day
 
 
+@dataclass(frozen=True)
+class RuleCounts:
+    """Counts of one rule in one enhet (the socialchef's breakdown)."""
+
+    enhet_id: int
+    rule_id: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class ExtensionInfo:
+    """One decided extension of a deadline, as the case history shows it."""
+
+    frist_id: int
+    rule_id: str
+    from_day: date
+    to_day: date
+    reason: str
+    decided_by: str | None
+    level: str | None
+    at: datetime
+
+
 class ChatStore(Protocol):
     async def staff_by_chat_id(self, chat_user_id: str) -> StaffInfo | None: ...
 
@@ -65,6 +88,10 @@ class ChatStore(Protocol):
     async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffInfo]: ...
 
     async def standing_in_for(self, person_id: int, day: date) -> list[int]: ...
+
+    async def staff_in(self, enhet_id: int | None) -> list[StaffInfo]:
+        """Active staff of the enhet (every enhet when None)."""
+        ...
 
     async def deadline_items(
         self,
@@ -84,6 +111,14 @@ class ChatStore(Protocol):
     async def close_by_hand(
         self, frist_id: int, status: str, day: date, by: str, now: datetime
     ) -> bool: ...
+
+    async def reopen(self, frist_id: int, now: datetime) -> bool:
+        """Undo a deadline closed by hand (not by an event): it is open and planned again."""
+        ...
+
+    async def extensions(self, case_id: int) -> list[ExtensionInfo]:
+        """Every extension decided for the case's deadlines, oldest first."""
+        ...
 
     async def extend_deadline(
         self,
@@ -129,4 +164,8 @@ class ChatStore(Protocol):
 
     async def forget_requests(self, before: datetime) -> None:
         """Forget the request keys remembered before `before`."""
+        ...
+
+    async def breakdown(self, enhet_id: int | None, today: date, since: date) -> list[RuleCounts]:
+        """`counts` per enhet and rule."""
         ...

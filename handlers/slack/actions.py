@@ -1,5 +1,5 @@
 """Buttons: on reminders (Klar, Påminn i morgon, Jag har koll, Begär förlängning, Visa ärende,
-Omfördela), in answers and on the home tab."""
+Omfördela), in answers (Ångra after Klar) and on the home tab."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ ACTIONS = (
     "frist_snooze",
     "frist_ack",
     "frist_extend",
+    "frist_undo",
     "case_show",
     "case_reassign",
     "home_new",

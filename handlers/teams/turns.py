@@ -33,7 +33,7 @@ from handlers.teams.replies import (
 log = logging.getLogger("frister.teams")
 
 # Buttons whose answer replaces the card in a 1:1 chat (the card's question is settled).
-SETTLING = frozenset({"frist_klar", "frist_snooze", "frist_ack"})
+SETTLING = frozenset({"frist_klar", "frist_snooze", "frist_ack", "frist_undo"})
 Json = dict[str, Any]
 
 

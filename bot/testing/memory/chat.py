@@ -10,7 +10,7 @@ from bot.domain.deadline import Deadline
 from bot.domain.deadlines import Status
 from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
-from bot.ports.chat import CaseInfo, Counts, EventInfo, UnitInfo
+from bot.ports.chat import CaseInfo, Counts, EventInfo, ExtensionInfo, RuleCounts, UnitInfo
 from bot.testing.memory.data import Data
 
 
@@ -41,6 +41,13 @@ class MemoryChatStore:
             p.id
             for p in self.data.staff.values()
             if p.id is not None and p.substitute_id == person_id and p.absent_on(day)
+        ]
+
+    async def staff_in(self, enhet_id: int | None) -> list[StaffMember]:
+        return [
+            self._named(p)
+            for p in sorted(self.data.staff.values(), key=lambda p: p.id or 0)
+            if p.active and (enhet_id is None or p.enhet_id == enhet_id)
         ]
 
     async def deadline_items(
@@ -102,6 +109,21 @@ class MemoryChatStore:
         self.data.cancel_pending([frist_id])
         return True
 
+    async def reopen(self, frist_id: int, now: datetime) -> bool:
+        frist = self.data.deadlines.get(frist_id)
+        if frist is None or frist.status is Status.OPEN or frist.closing_event_id is not None:
+            return False
+        frist.status, frist.closed_on, frist.done_by = Status.OPEN, None, None
+        frist.next_step_at = now
+        return True
+
+    async def extensions(self, case_id: int) -> list[ExtensionInfo]:
+        return [
+            e
+            for e in self.data.extensions
+            if (f := self.data.deadlines.get(e.frist_id)) is not None and f.case_id == case_id
+        ]
+
     async def extend_deadline(
         self,
         frist_id: int,
@@ -114,6 +136,18 @@ class MemoryChatStore:
         frist = self.data.deadlines.get(frist_id)
         if frist is None or frist.status is not Status.OPEN:
             return False
+        self.data.extensions.append(
+            ExtensionInfo(
+                frist_id,
+                frist.rule_id,
+                frist.extended_to or frist.last_day,
+                until,
+                reason[:500],
+                decided_by[:40] or None,
+                level,
+                now,
+            )
+        )
         frist.extended_to, frist.extension_reason = until, reason[:500]
         frist.extension_decided_by, frist.extension_level = decided_by[:40], level
         frist.acknowledged_on, frist.next_step_at = None, now
@@ -178,20 +212,26 @@ class MemoryChatStore:
         self.data.replan_people([person.id], now)
 
     async def counts(self, enhet_id: int | None, today: date, since: date) -> Counts:
-        items = await self.deadline_items(enhet_id=enhet_id, open_only=False)
-        open_ = [d for d in items if d.is_open]
-        done = [
-            d
-            for d in items
-            if d.status is Status.DONE and d.closed_on is not None and d.closed_on >= since
-        ]
-        return Counts(
-            open=len(open_),
-            overdue=sum(1 for d in open_ if d.effective_last_day < today),
-            extended=sum(1 for d in open_ if d.extended_to is not None),
-            done=len(done),
-            done_late=sum(1 for d in done if d.closed_on and d.closed_on > d.effective_last_day),
+        return _counts(await self.deadline_items(enhet_id=enhet_id, open_only=False), today, since)
+
+    async def breakdown(self, enhet_id: int | None, today: date, since: date) -> list[RuleCounts]:
+        keys = sorted(
+            {
+                (d.enhet_id, d.rule_id)
+                for d in await self.deadline_items(enhet_id=enhet_id, open_only=False)
+            }
         )
+        found = []
+        for unit, rule in keys:
+            items = [
+                d
+                for d in await self.deadline_items(enhet_id=unit, open_only=False)
+                if d.rule_id == rule
+            ]
+            counts = _counts(items, today, since)
+            if counts.open or counts.done:
+                found.append(RuleCounts(unit, rule, counts))
+        return found
 
     async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
         processed = self.data.processed
@@ -205,3 +245,19 @@ class MemoryChatStore:
         processed = self.data.processed
         for old in [k for k, at in processed.items() if at < before]:
             del processed[old]
+
+
+def _counts(items: list[Deadline], today: date, since: date) -> Counts:
+    open_ = [d for d in items if d.is_open]
+    done = [
+        d
+        for d in items
+        if d.status is Status.DONE and d.closed_on is not None and d.closed_on >= since
+    ]
+    return Counts(
+        open=len(open_),
+        overdue=sum(1 for d in open_ if d.effective_last_day < today),
+        extended=sum(1 for d in open_ if d.extended_to is not None),
+        done=len(done),
+        done_late=sum(1 for d in done if d.closed_on and d.closed_on > d.effective_last_day),
+    )

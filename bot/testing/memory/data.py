@@ -10,7 +10,7 @@ from bot.domain.audit import AuditRecord
 from bot.domain.deadline import Deadline
 from bot.domain.deadlines import Status
 from bot.domain.staff import StaffMember
-from bot.ports.chat import UnitInfo
+from bot.ports.chat import ExtensionInfo, UnitInfo
 from bot.ports.outbox import (
     CANCELLED,
     PENDING,
@@ -100,6 +100,7 @@ class Data:
     audit: list[AuditRecord] = field(default_factory=list)
     state: dict[str, StateEntry] = field(default_factory=dict)
     processed: dict[str, datetime] = field(default_factory=dict)
+    extensions: list[ExtensionInfo] = field(default_factory=list)
     last_id: int = 0
 
     def next_id(self) -> int:
