@@ -422,7 +422,7 @@ async def test_done_stays_done(sender, slack, app, engine, clock):
     await import_rows(app, ("IFO 1", NORD, ANNA, "utredning_inledd", date(2026, 6, 15)))
     assert (await frist(engine, IFO1, "skyddsbedomning")).status == "done"
     await sender.command(ANNA, f"klar {IFO1} skydd")  # named, but closed: said so
-    assert last(slack) == f"Skyddsbedömning för ärende {IFO1} är redan avslutad."
+    assert last(slack) == f"Fristen för skyddsbedömning i ärende {IFO1} är redan avslutad."
 
 
 async def test_done_asks_which(sender, slack, engine):
@@ -443,7 +443,7 @@ async def test_done_asks_which(sender, slack, engine):
 
 async def test_done_then_undo(sender, slack, engine, clock):
     await sender.command(ANNA, f"klar {IFO1} förhandsbedömning")
-    assert last(slack).startswith("Klar. Klar: Förhandsbedömning")
+    assert last(slack).startswith("Klar. Fristen för förhandsbedömning")
     undo = buttons(slack.responses[-1].blocks)["frist_undo"]
     clock.set(local(2026, 6, 15, 23, 50))  # the same day in Stockholm
     await sender.press(ANNA, "frist_undo", undo)

@@ -177,8 +177,8 @@ async def test_case_history_shows_every_extension_and_lateness(world: World) -> 
     await service.command(Caller(ANNA), f"klar {CODE} information")
     view = text(await service.command(Caller(ANNA), f"ärende {CODE}"))
     assert view.count("Förlängd: Barnavårdsutredning från") == 2, view
-    assert "från tis 23 mars till fre 30 apr." in view
-    assert "från fre 30 apr. till tors 20 maj" in view
+    assert "från 23 mars 2027 till 30 apr. 2027" in view
+    assert "från 30 apr. 2027 till 20 maj 2027" in view
     assert "Skäl: Komplettering" in view and "Skäl: Nytt underlag" in view
     assert mention(DAN) in view.split("Förlängd:")[1]
     assert "för sent" in view
@@ -260,7 +260,7 @@ async def test_reassign_by_command_tells_the_previous_handlaggare(world: World) 
     ids = await people(world)
     case_id = await far_case(world)
     answer = text(await chat(world).command(Caller(DAN), f"omfördela {CODE} @Bo"))
-    assert f"är nu {mention(BO)}s" in answer
+    assert f"{mention(BO)} är nu handläggare för ärende {CODE}" in answer
     assert world.uow.data.cases[case_id].handlaggare_id == ids[BO]
     told = [n for n in world.uow.data.notifications.values() if n.step.startswith("info:")]
     assert [n.recipient for n in told] == [f"person:{ids[ANNA]}"]
