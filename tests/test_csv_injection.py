@@ -14,7 +14,8 @@ from bot.bootstrap import App
 from bot.services.csv_cells import csv_text, neutral, starts_like_formula
 from bot.services.ej_verkstallda import Entry, QuarterReport, parse_quarter, quarter_csv
 from bot.services.importer import ImportAborted
-from bot.services.reports import build_report, to_csv
+from bot.services.report_formats import to_csv
+from bot.services.reports import build_report
 from bot.services.staff import StaffImportAborted
 from tests.factories import import_rows
 

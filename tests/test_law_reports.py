@@ -7,7 +7,9 @@ import io
 from datetime import UTC, date, datetime
 
 from bot.bootstrap import App
-from bot.services.reports import build_report, to_csv, to_markdown, to_png, trend
+from bot.services.report_chart import to_png
+from bot.services.report_formats import to_csv, to_markdown
+from bot.services.reports import build_report, trend
 from tests.factories import import_rows
 
 JUNE = date(2026, 6, 1)

@@ -18,7 +18,9 @@ from bot.domain.delegation import (
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import load_rule_pack
 from bot.ports.reports import ReportRow
-from bot.services.reports import build_report, to_csv, to_markdown, to_png, trend
+from bot.services.report_chart import to_png
+from bot.services.report_formats import to_csv, to_markdown
+from bot.services.reports import build_report, trend
 from tests.factories import import_rows
 
 JUNE = date(2026, 6, 1)

@@ -100,6 +100,7 @@ class Data:
     audit: list[AuditRecord] = field(default_factory=list)
     state: dict[str, StateEntry] = field(default_factory=dict)
     processed: dict[str, datetime] = field(default_factory=dict)
+    snapshots: dict[tuple[str, date], str] = field(default_factory=dict)  # report figures
     last_id: int = 0
 
     def next_id(self) -> int:
