@@ -69,7 +69,7 @@ async def test_lvu_groups_in_every_format(settings, engine, clock, tmp_path):
         "0",
         "1",
         "1",
-        "33 %",
+        "33,3",
     ] in table
     assert [
         "Nord",
@@ -80,7 +80,7 @@ async def test_lvu_groups_in_every_format(settings, engine, clock, tmp_path):
         "0",
         "1",
         "0",
-        "50 %",
+        "50",
     ] in table
     markdown = to_markdown(report)
     assert "| Underställningar enligt LVU inom en vecka | 3 | 1 | 0 | 1 | 1 | 33 % |" in markdown

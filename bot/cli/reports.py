@@ -52,7 +52,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if not known:
         raise CliError(
             _(
-                "There is nothing to report: the database has no cases yet. Import them first: {cmd}"
+                "There is nothing to report: the database has no cases yet. "
+                "Import them first: {cmd}"
             ).format(cmd="frister import FIL.csv"),
             EXIT_PROBLEM,
         )

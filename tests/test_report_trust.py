@@ -1,0 +1,108 @@
+"""Reports a nämnd can trust (issue 12): month-end snapshots, the chart, its delivery."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.bootstrap import App
+from bot.domain.messages import message_from_json, message_to_json
+from bot.services.report_chart import png_bytes
+from bot.services.report_poster import chart_image, report_message
+from bot.services.report_snapshots import month_report, month_trend
+from bot.services.reports import build_report
+from bot.testing.slack_standin import SlackStandIn
+from handlers.slack.messenger import SlackMessenger, make_client
+from handlers.teams.cards import message_activity
+from tests.factories import import_rows
+
+JUNE = date(2026, 6, 1)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def _june(app: App, today: date):
+    async with app.unit_of_work() as uow:
+        return await month_report(uow, "Nord", JUNE, today, app.clock.now())
+
+
+async def test_a_past_month_is_the_same_when_rerun(settings, engine, clock):
+    """Rerunning June after a later import backdates a förhandsbedömning changes nothing."""
+    app = App(settings, clock=clock, engine_override=engine)
+    clock.set(datetime(2026, 7, 2, 9, 0, tzinfo=UTC))
+    await import_rows(app, ("IFO 1", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 6, 1)))
+    first = await _june(app, date(2026, 7, 2))
+    assert first.final and first.groups["forhandsbedomning"].open_overdue == 1
+
+    clock.set(datetime(2026, 8, 20, 9, 0, tzinfo=UTC))
+    await import_rows(
+        app, ("IFO 1", "Nord", "U0HANDL01", "forhandsbedomning_klar", date(2026, 6, 12))
+    )
+    again = await _june(app, date(2026, 8, 20))
+
+    async with app.unit_of_work() as uow:
+        live = build_report("Nord", await uow.reports.report_rows("Nord"), JUNE, date(2026, 8, 20))
+    assert live.groups["forhandsbedomning"].open_overdue == 0  # the rows did change
+    assert again == first
+
+
+async def test_a_running_month_is_not_frozen(settings, engine, clock):
+    app = App(settings, clock=clock, engine_override=engine)
+    clock.set(datetime(2026, 6, 20, 9, 0, tzinfo=UTC))
+    await import_rows(app, ("IFO 1", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 6, 1)))
+    report = await _june(app, date(2026, 6, 20))
+    assert not report.final
+    async with app.unit_of_work() as uow:
+        assert await uow.reports.snapshot("Nord", JUNE) is None
+
+
+async def test_the_chart_reaches_slack_as_a_file(settings, engine, clock):
+    """The monthly post, through the outbox's JSON, arrives as one upload with its text."""
+    app = App(settings, clock=clock, engine_override=engine)
+    clock.set(datetime(2026, 7, 20, 9, 0, tzinfo=UTC))
+    await import_rows(app, ("IFO 1", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 6, 1)))
+    async with app.unit_of_work() as uow:
+        trend = await month_trend(uow, "Nord", JUNE, date(2026, 7, 20), app.clock.now())
+    message = message_from_json(message_to_json(report_message(trend[-1], chart_image(trend))))
+    async with SlackStandIn() as slack:
+        slack.add_channel("C0ESKALER")
+        messenger = SlackMessenger(make_client("xoxb-test", slack.url))
+        file_id = await messenger.post("C0ESKALER", message)
+    [upload] = slack.uploads
+    assert upload.file_id == file_id and upload.channel == "C0ESKALER"
+    assert upload.data == message.image.data and upload.data.startswith(PNG)
+    assert "Egenkontroll Nord, juni 2026" in (upload.comment or "")
+    assert [c.method for c in slack.calls] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+    assert slack.posts[-1].channel == "C0ESKALER"
+
+
+def test_the_chart_fits_in_a_teams_card():
+    report = build_report("Nord", [], JUNE, date(2026, 7, 20))
+    image = chart_image([report] * 12)
+    card = message_activity(report_message(report, image))["attachments"][0]["content"]
+    pictures = [b for b in card["body"] if b["type"] == "Image"]
+    assert len(pictures) == 1 and pictures[0]["url"].startswith("data:image/png;base64,")
+    assert pictures[0]["altText"].startswith("Andel frister i tid")
+
+
+def test_no_legend_entry_for_a_measure_without_data(monkeypatch):
+    """Only measures with deadlines in the period are drawn; the axis has 12 named months."""
+    from matplotlib.figure import Figure
+
+    seen = {}
+    original = Figure.legend
+
+    def spy(self, *args, **kwargs):
+        axes = self.axes[0]
+        seen["labels"] = [line.get_label() for line in axes.get_lines()]
+        seen["ticks"] = [t.get_text() for t in axes.get_xticklabels()]
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "legend", spy)
+    months = [build_report("Nord", [], date(2026, m, 1), date(2026, 12, 20)) for m in range(1, 13)]
+    months[-1].groups["utredning"].due = 2
+    months[-1].groups["utredning"].kept = 1
+    assert png_bytes(months).startswith(PNG)
+    assert seen["labels"] == ["Utredningar inom 4 månader", "Mål: alla frister i tid"]
+    assert seen["ticks"][0] == "jan 2026" and seen["ticks"][-1] == "dec 2026"
