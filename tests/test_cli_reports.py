@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import text
 
 from bot.cli import build_parser
+from storage.database import create_engine
+from tests.conftest import POSTGRES_URL
 from tests.test_cli import KEY, ROOT, db_url, one_line, run
 
 EXAMPLES = ROOT / "docs" / "examples"
@@ -68,3 +75,23 @@ def test_every_command_describes_itself_and_its_arguments():
 
     IMPORTS = {"frister import", "frister staff import"}  # their columns: the import's help
     walk(build_parser(), "frister")
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FRISTER_TEST_DATABASE_URL")
+async def test_an_unmigrated_postgresql_database(tmp_path):
+    """`report` on a PostgreSQL database nobody has upgraded: one line naming the fix."""
+    name = f"frister_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        result = await asyncio.to_thread(
+            run, tmp_path, "report", "--month", "2026-11", FRISTER_DATABASE_URL=url
+        )
+        assert result.returncode == 2 and result.stdout == ""
+        assert "frister db upgrade" in one_line(result.stderr)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
