@@ -49,3 +49,8 @@ def month_label(day: date) -> str:
 def month_name(day: date) -> str:
     """`december 2026`."""
     return format_date(day, "LLLL y", locale=_locale())
+
+
+def day_month_year(day: date) -> str:
+    """`31 december 2026`."""
+    return format_date(day, "d MMMM y", locale=_locale())

@@ -85,7 +85,7 @@ def test_formats(tmp_path):
     assert "# Egenkontroll Nord, juni 2026" in markdown
     assert "| Mått | Frister med sista dag i månaden | I tid |" in markdown
     assert "| Utredningar inom 4 månader | 2 | 1 | 1 | 0 | 0 | 50 % |" in markdown
-    assert "Period: måndag 1 juni 2026 – tisdag 30 juni 2026" in markdown
+    assert "Period: 1–30 juni 2026." in markdown
     assert "I tid: markerad klar senast lagens sista dag" in markdown
     assert "Källa: Fristers databas" in markdown
     path = tmp_path / "trend.png"

@@ -28,6 +28,7 @@ def png_bytes(reports: list[MonthReport], compact: bool = False) -> bytes:
 
     positions = list(range(len(reports)))
     figure, axes = plt.subplots(figsize=(10, 5.2), dpi=60 if compact else 110, layout="constrained")
+    drawn = 0
     for group in GROUPS:
         counts = [r.groups[group].due for r in reports]
         if not any(counts):
@@ -35,17 +36,20 @@ def png_bytes(reports: list[MonthReport], compact: bool = False) -> bytes:
         values = [r.groups[group].share_kept for r in reports]
         percent = [math.nan if v is None else v * 100 for v in values]  # nan: a gap
         (line,) = axes.plot(positions, percent, marker="o", label=_(GROUP_NAMES[group]))
+        shift = (-11, 11, 0, -11, 11)[drawn % 5]  # side by side where two points meet
         for x, y, n in zip(positions, percent, counts, strict=True):
             if n:
                 axes.annotate(
                     f"n={n}",
                     (x, y),
                     textcoords="offset points",
-                    xytext=(0, 6),
+                    xytext=(shift, 7),
                     ha="center",
                     fontsize=7,
                     color=line.get_color(),
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
                 )
+        drawn += 1
     axes.axhline(
         TARGET_PERCENT,
         color="grey",

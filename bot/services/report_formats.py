@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from dateutil.relativedelta import relativedelta
 
-from bot.formatting import long_date, month_name
+from bot.formatting import day_month_year, month_name
 from bot.i18n import _
 from bot.services.csv_cells import csv_text
 from bot.services.reports import GROUP_NAMES, MonthReport
@@ -100,9 +100,9 @@ def footnote(report: MonthReport) -> list[str]:
         "",
         "- "
         + _(
-            "Period: {first} – {last}. A deadline counts in the month its legal last day "
+            "Period: {first}–{last}. A deadline counts in the month its legal last day "
             "falls in (days counted as lag (1930:173) says)."
-        ).format(first=long_date(first), last=long_date(last)),
+        ).format(first=first.day, last=day_month_year(last)),
         "- "
         + _(
             "Kept: marked done on or before the legal last day. Kept after a decided "
@@ -126,7 +126,7 @@ def footnote(report: MonthReport) -> list[str]:
             _("The figures were frozen at the month's end; later events do not change them.")
             if report.final
             else _("Preliminary: the month is not over; the figures are as of {day}.").format(
-                day=long_date(report.as_of or first)
+                day=day_month_year(report.as_of or first)
             )
         ),
     ]
@@ -154,7 +154,7 @@ def to_markdown(report: MonthReport) -> str:
     lines += [
         "",
         _("Open deadlines on {day}: {open}, of which {overdue} with the last day passed.").format(
-            day=long_date(as_of), open=report.open_now, overdue=report.overdue_now
+            day=day_month_year(as_of), open=report.open_now, overdue=report.overdue_now
         ),
         _("Median days from the event to done, for deadlines done in the month: {median}.").format(
             median="–" if median is None else decimal(median)
