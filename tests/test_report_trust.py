@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.bootstrap import App
-from bot.domain.messages import message_from_json, message_to_json
 from bot.services.report_chart import png_bytes
 from bot.services.report_poster import chart_image, report_message
-from bot.services.report_snapshots import month_report, month_trend
+from bot.services.report_snapshots import month_report
 from bot.services.reports import build_report
 from bot.testing.slack_standin import SlackStandIn
 from handlers.slack.messenger import SlackMessenger, make_client
 from handlers.teams.cards import message_activity
-from tests.factories import import_rows
+from tests.factories import import_rows, set_escalation_channel
 
 JUNE = date(2026, 6, 1)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -54,27 +53,29 @@ async def test_a_running_month_is_not_frozen(settings, engine, clock):
         assert await uow.reports.snapshot("Nord", JUNE) is None
 
 
-async def test_the_chart_reaches_slack_as_a_file(settings, engine, clock):
-    """The monthly post, through the outbox's JSON, arrives as one upload with its text."""
+async def test_the_monthly_post_reaches_slack_with_its_chart(settings, engine, clock):
+    """Planned on the first working day, delivered from the outbox: one upload with the text."""
     app = App(settings, clock=clock, engine_override=engine)
-    clock.set(datetime(2026, 7, 20, 9, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 6, 20, 9, 0, tzinfo=UTC))
     await import_rows(app, ("IFO 1", "Nord", "U0HANDL01", "anmalan_inkom", date(2026, 6, 1)))
-    async with app.unit_of_work() as uow:
-        trend = await month_trend(uow, "Nord", JUNE, date(2026, 7, 20), app.clock.now())
-    message = message_from_json(message_to_json(report_message(trend[-1], chart_image(trend))))
+    await set_escalation_channel(engine, "Nord", "C0ESKALER")
+    clock.set(datetime(2026, 7, 1, 7, 0, tzinfo=UTC))  # Wednesday 1 July, 09:00 in Stockholm
+    assert await app.monthly_reports().post_if_due() == 1
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds))
+
     async with SlackStandIn() as slack:
         slack.add_channel("C0ESKALER")
         messenger = SlackMessenger(make_client("xoxb-test", slack.url))
-        file_id = await messenger.post("C0ESKALER", message)
-    [upload] = slack.uploads
-    assert upload.file_id == file_id and upload.channel == "C0ESKALER"
-    assert upload.data == message.image.data and upload.data.startswith(PNG)
+        result = await app.delivery(messenger, worker="w1", sleep=sleep).run_once()
+    assert result.sent >= 1
+    [upload] = [u for u in slack.uploads if u.channel == "C0ESKALER"]
+    assert upload.data.startswith(PNG) and upload.filename == "egenkontroll-2026-06.png"
     assert "Egenkontroll Nord, juni 2026" in (upload.comment or "")
-    assert [c.method for c in slack.calls] == [
-        "files.getUploadURLExternal",
-        "files.completeUploadExternal",
-    ]
-    assert slack.posts[-1].channel == "C0ESKALER"
+    assert (upload.alt or "").startswith("Andel frister i tid")
+    methods = [c.method for c in slack.calls if c.method.startswith("files.")]
+    assert methods == ["files.getUploadURLExternal", "files.completeUploadExternal"]
 
 
 def test_the_chart_fits_in_a_teams_card():
