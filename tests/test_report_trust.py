@@ -107,3 +107,18 @@ def test_no_legend_entry_for_a_measure_without_data(monkeypatch):
     assert png_bytes(months).startswith(PNG)
     assert seen["labels"] == ["Utredningar inom 4 månader", "Mål: alla frister i tid"]
     assert seen["ticks"][0] == "jan 2026" and seen["ticks"][-1] == "dec 2026"
+
+
+async def test_without_files_write_the_text_still_goes_out():
+    """An app installed before it asked for files:write: the report goes out as text."""
+    from bot.domain.messages import Image, Message
+    from bot.testing.slack_standin import Fault
+
+    message = Message(text="Egenkontroll Nord", image=Image(PNG, "e.png", "diagram"))
+    async with SlackStandIn() as slack:
+        slack.add_channel("C0ESKALER")
+        slack.inject("files.getUploadURLExternal", Fault.error("missing_scope"))
+        ts = await SlackMessenger(make_client("xoxb-test", slack.url)).post("C0ESKALER", message)
+    assert slack.uploads == []
+    [post] = slack.posts
+    assert (post.ts, post.text) == (ts, "Egenkontroll Nord")

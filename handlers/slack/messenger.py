@@ -7,6 +7,8 @@ handlers.slack.blocks.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -15,11 +17,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.domain.messages import Message
-from bot.ports.messenger import TransientFailure
+from bot.ports.messenger import PermanentFailure, TransientFailure
 from handlers.slack.blocks import render_blocks, render_text
 from handlers.slack.errors import classify
 
 METADATA_EVENT_TYPE = "frister_notification"
+NO_FILES = frozenset({"missing_scope"})  # files:write not granted
+
+log = logging.getLogger(__name__)
 
 
 def make_client(token: str, base_url: str, timeout: float = 10.0) -> AsyncWebClient:
@@ -93,6 +98,12 @@ class SlackMessenger:
             )
         except SlackRequestError as exc:  # the upload itself failed: nothing was shared
             raise TransientFailure(f"files.upload_v2: {exc}", maybe_delivered=False) from exc
+        except PermanentFailure as failure:
+            if failure.code not in NO_FILES:
+                raise
+            # An app installed before it asked for files:write: the text still goes out.
+            log.warning("cannot upload files (%s): posting the text alone", failure.code)
+            return await self.post(channel, replace(message, image=None))
         return str(response["files"][0]["id"])
 
     async def user_by_email(self, email: str) -> str:
