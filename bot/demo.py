@@ -228,13 +228,13 @@ async def _chat(app: App, slack: SlackStandIn, out, ask) -> None:
 
 async def _print_report(app: App, today: date, out) -> None:
     """The egenkontroll of the simulated period, as `frister report --format md` prints it."""
-    from bot.services.reports import build_report, to_markdown
+    from bot.services.report_formats import to_markdown
+    from bot.services.report_snapshots import month_report
 
-    month = today.replace(day=1) - timedelta(days=1)
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     async with app.unit_of_work() as uow:
-        rows = await uow.reports.report_rows(NORD)
-        events = await uow.reports.investigation_events(NORD)
-    print(to_markdown(build_report(NORD, rows, month.replace(day=1), today, events)), file=out)
+        report = await month_report(uow, NORD, month, today, app.clock.now())
+    print(to_markdown(report), file=out)
 
 
 def _csv(rows: list[tuple[str, str, str, str, date]]) -> str:

@@ -53,3 +53,18 @@ def relative_day(day: date, today: date) -> str:
         add_direction=True,
         locale=_locale(),
     )
+
+
+def month_label(day: date) -> str:
+    """`dec 2026`: a month on a chart's axis."""
+    return format_date(day, "LLL y", locale=_locale()).replace(".", "")
+
+
+def month_name(day: date) -> str:
+    """`december 2026`."""
+    return format_date(day, "LLLL y", locale=_locale())
+
+
+def day_month_year(day: date) -> str:
+    """`31 december 2026`."""
+    return format_date(day, "d MMMM y", locale=_locale())

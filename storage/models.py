@@ -181,6 +181,19 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
+class ReportSnapshot(SQLModel, table=True):
+    """An enhet's egenkontroll figures for a month, frozen once the month has ended (JSON)."""
+
+    __tablename__ = "report_snapshot"
+    __table_args__ = (UniqueConstraint("enhet_id", "month", name="uq_report_snapshot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enhet_id: int = Field(foreign_key="enhet.id")
+    month: date
+    figures: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
 class RuntimeState(SQLModel, table=True):
     """Small facts the self-audit reads: last planning tick, last delivery, per process."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadlines import CaseEvent
 from bot.ports.reports import ReportRow
-from storage.models import Arende, Enhet, Frist, Handelse, Person
+from storage.models import Arende, Enhet, Frist, Handelse, Person, ReportSnapshot
 
 
 class SqlReportStore:
@@ -59,6 +59,25 @@ class SqlReportStore:
 
     async def unit_names(self) -> list[str]:
         return list((await self.session.execute(select(Enhet.name).order_by(Enhet.name))).scalars())
+
+    async def snapshot(self, enhet: str, month: date) -> str | None:
+        query = (
+            select(ReportSnapshot.figures)
+            .join(Enhet, Enhet.id == ReportSnapshot.enhet_id)
+            .where(Enhet.name == enhet, ReportSnapshot.month == month)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def save_snapshot(self, enhet: str, month: date, figures: str, now: datetime) -> None:
+        enhet_id = (
+            await self.session.execute(select(Enhet.id).where(Enhet.name == enhet))
+        ).scalar_one_or_none()
+        if enhet_id is None or await self.snapshot(enhet, month) is not None:
+            return
+        self.session.add(
+            ReportSnapshot(enhet_id=enhet_id, month=month, figures=figures, created_at=now)
+        )
+        await self.session.flush()
 
     async def intake_by_unit(self, since: date) -> dict[int, dict[date, int]]:
         """anmalan_inkom events per enhet and event date from `since` on."""

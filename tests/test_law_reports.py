@@ -7,7 +7,9 @@ import io
 from datetime import UTC, date, datetime
 
 from bot.bootstrap import App
-from bot.services.reports import build_report, to_csv, to_markdown, to_png, trend
+from bot.services.report_chart import to_png
+from bot.services.report_formats import to_csv, to_markdown
+from bot.services.reports import build_report, trend
 from tests.factories import import_rows
 
 JUNE = date(2026, 6, 1)
@@ -67,7 +69,7 @@ async def test_lvu_groups_in_every_format(settings, engine, clock, tmp_path):
         "0",
         "1",
         "1",
-        "33 %",
+        "33,3",
     ] in table
     assert [
         "Nord",
@@ -78,7 +80,7 @@ async def test_lvu_groups_in_every_format(settings, engine, clock, tmp_path):
         "0",
         "1",
         "0",
-        "50 %",
+        "50",
     ] in table
     markdown = to_markdown(report)
     assert "| Underställningar enligt LVU inom en vecka | 3 | 1 | 0 | 1 | 1 | 33 % |" in markdown

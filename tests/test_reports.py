@@ -18,7 +18,9 @@ from bot.domain.delegation import (
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import load_rule_pack
 from bot.ports.reports import ReportRow
-from bot.services.reports import build_report, to_csv, to_markdown, to_png, trend
+from bot.services.report_chart import to_png
+from bot.services.report_formats import to_csv, to_markdown
+from bot.services.reports import build_report, trend
 from tests.factories import import_rows
 
 JUNE = date(2026, 6, 1)
@@ -72,11 +74,20 @@ def test_formats(tmp_path):
         "0",
         "1",
         "1",
-        "33 %",
+        "33,3",
     ] in table
+    assert all("–" not in cell and "%" not in cell for line in table[1:] for cell in line)
+    gap = table.index([])  # the month's summary is a table of its own after an empty row
+    assert all(len(line) == 9 for line in table[1:gap])
+    assert table[gap + 1][:3] == ["enhet", "månad", "öppna frister vid månadens slut"]
+    assert table[gap + 2] == ["Nord", "2026-06", "2", "1", "19", "låsta vid månadens slut"]
     markdown = to_markdown(report)
-    assert "# Egenkontroll Nord, 2026-06" in markdown
+    assert "# Egenkontroll Nord, juni 2026" in markdown
+    assert "| Mått | Frister med sista dag i månaden | I tid |" in markdown
     assert "| Utredningar inom 4 månader | 2 | 1 | 1 | 0 | 0 | 50 % |" in markdown
+    assert "Period: 1–30 juni 2026." in markdown
+    assert "I tid: markerad klar senast lagens sista dag" in markdown
+    assert "Källa: Fristers databas" in markdown
     path = tmp_path / "trend.png"
     to_png(trend("Nord", ROWS, JUNE, TODAY), path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -170,5 +181,5 @@ async def test_monthly_report_posted_on_first_working_day(settings, engine, cloc
             .all()
         )
     assert row.recipient == "channel:C0ESKALER"
-    assert "Egenkontroll Nord, 2026-07" in row.payload
+    assert "Egenkontroll Nord, juli 2026" in row.payload
     assert "Förhandsbedömningar inom 14 dagar: 0 av 1 i tid" in row.payload

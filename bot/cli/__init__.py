@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("rule", metavar=_("RULE"), help=_("rule id, e.g. forhandsbedomning"))
     check = rules_commands.add_parser("check", help=_("validate a rule pack file"))
-    check.add_argument("file", type=Path, metavar=_("FILE"))
+    check.add_argument("file", type=Path, metavar=_("FILE"), help=_("a rule pack (.toml)"))
 
     namnd = commands.add_parser("namnd", aliases=["nämnd"], help=_("the nämnd: its meeting dates"))
     namnd_commands = namnd.add_subparsers(dest="namnd_command", metavar=_("COMMAND"), required=True)
@@ -70,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         aliases=["möten"],
         help=_("check and show a file of meeting dates (default: FRISTER_NAMND_MOTEN)"),
     )
-    meetings.add_argument("file", type=Path, nargs="?", metavar=_("FILE"))
+    meetings.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar=_("FILE"),
+        help=_("one date YYYY-MM-DD a line, # for comments"),
+    )
 
     commands.add_parser(
         "screen",
@@ -80,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     pseudonym = commands.add_parser(
         "pseudonym", help=_("the case code of a case reference (- reads references from stdin)")
     )
-    pseudonym.add_argument("reference", metavar=_("REFERENCE"))
+    pseudonym.add_argument(
+        "reference",
+        metavar=_("REFERENCE"),
+        help=_("the case reference (diary number), or - to read one a line from stdin"),
+    )
 
     add_import_parsers(commands)
 
@@ -90,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help=_("show the schema version"))
 
     report = commands.add_parser("report", help=_("egenkontroll: deadlines kept per enhet"))
-    report.add_argument("--month", metavar=_("YYYY-MM"), help=_("the month (egenkontroll)"))
+    report.add_argument(
+        "--month",
+        metavar=_("YYYY-MM"),
+        help=_("the month (egenkontroll); a past month's figures are frozen at its end"),
+    )
     report.add_argument(
         "--ej-verkstallda",
         action="store_true",
@@ -98,9 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--quarter", metavar=_("YYYY-Qn"), help=_("the quarter, e.g. 2026-Q1"))
     report.add_argument("--enhet", metavar=_("ENHET"), help=_("one enhet (default: all)"))
-    report.add_argument("--format", choices=("csv", "md", "png"), default="md")
     report.add_argument(
-        "--output", type=Path, metavar=_("FILE"), help=_("write to a file (png: required name)")
+        "--format",
+        choices=("csv", "md", "png"),
+        default="md",
+        help=_("md to read (default), csv for Excel (; and decimal comma), png: a 12-month chart"),
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar=_("FILE"),
+        help=_(
+            "write to a file instead of the screen; png for several enheter: one file each, "
+            "FILE-enhet.png (or inside FILE when it is a folder)"
+        ),
     )
 
     add_workload_parser(commands)
@@ -151,7 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     package.add_argument(
         "--out", type=Path, default=Path("frister-teams.zip"), metavar=_("FILE"), help=_("the zip")
     )
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand its one-line help as the description of its own --help."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            if sub.description is None and helps.get(name):
+                text = str(helps[name])
+                sub.description = text[0].upper() + text[1:] + "."
+            _describe(sub)
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -309,7 +348,8 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
             health = await audit.check()
             async with app.unit_of_work() as uow:
                 failed = await uow.outbox.failed_notifications(limit=20)
-            return health, failed, await disk_full(app.engine)
+                empty = not await uow.reports.unit_names()
+            return health, failed, await disk_full(app.engine), empty
         except Exception as error:
             clear = outage_error(error)
             if clear is None:
@@ -318,9 +358,18 @@ def cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await app.close()
 
-    health, failed, full = asyncio.run(run())
+    health, failed, full, empty = asyncio.run(run())
     if full:
         print(_(FULL_DISK), file=sys.stderr)
+    if empty:
+        print(
+            _(
+                "The database is empty. Next step: import the staff register and the cases, "
+                "`frister staff import staff.csv` then `frister import cases.csv` "
+                "(examples in docs/examples/), then start Frister with `frister serve`."
+            )
+        )
+        return EXIT_PROBLEM
     checks = health.checks
     print(_("Status: {state}").format(state=_("OK") if health.ok else _("NEEDS ATTENTION")))
     print(

@@ -5,15 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.cli.errors import EXIT_OK, EXIT_PROBLEM, CliError
 from bot.config import Settings
 from bot.i18n import _
-
-if TYPE_CHECKING:
-    pass
-
-from bot.cli.errors import EXIT_OK, CliError
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -21,7 +16,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.bootstrap import App
     from bot.clock import local_today
-    from bot.services.reports import build_report, month_start, to_csv, to_markdown, to_png, trend
+    from bot.services.report_snapshots import month_report, month_trend
+    from bot.services.reports import month_start
 
     if args.ej_verkstallda or args.quarter:
         return _report_ej_verkstallda(args, settings)
@@ -31,59 +27,111 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(_("Invalid month: {text} (write YYYY-MM).").format(text=args.month))
     month = month_start(args.month)
     app = App(settings)
+    today = local_today(app.clock, settings.tz)
+    workload: dict = {}
+    staff: list = []
 
     async def run():
         try:
             await app.prepare_database()
             async with app.unit_of_work() as uow:
-                names = [args.enhet] if args.enhet else await uow.reports.unit_names()
-                data = {
-                    name: (
-                        await uow.reports.report_rows(name),
-                        await uow.reports.investigation_events(name),
-                    )
-                    for name in names
+                known = await uow.reports.unit_names()
+                if args.enhet and args.enhet not in known:
+                    return known, {}
+                names = [args.enhet] if args.enhet else known
+                now = app.clock.now()
+                if args.format == "png":
+                    return known, {
+                        name: await month_trend(uow, name, month, today, now) for name in names
+                    }
+                if args.format == "md":  # the workload section reads the rows and the staff
+                    for name in names:
+                        workload[name] = await uow.reports.report_rows(name)
+                    staff.extend(await uow.outbox.staff_for(await uow.outbox.units()))
+                return known, {
+                    name: [await month_report(uow, name, month, today, now)] for name in names
                 }
-                units = await uow.outbox.units()
-                staff = await uow.outbox.staff_for(units)
-            return data, staff
         finally:
             await app.close()
 
-    data, staff = asyncio.run(run())
-    if args.enhet and not data[args.enhet][0]:
-        raise CliError(_("No deadlines found for the enhet {enhet}.").format(enhet=args.enhet))
-    today = local_today(app.clock, settings.tz)
-    reports = {
-        name: build_report(name, rows, month, today, events)
-        for name, (rows, events) in data.items()
-    }
-    if args.format == "png":
-        written = []
-        for name, (rows, _events) in data.items():
-            slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            path = (
-                args.output
-                if args.output and len(data) == 1
-                else Path(f"frister-rapport-{args.month}-{slug}.png")
+    known, data = asyncio.run(run())
+    if not known:
+        raise CliError(
+            _(
+                "There is nothing to report: the database has no cases yet. "
+                "Import them first: {cmd}"
+            ).format(cmd="frister import FIL.csv"),
+            EXIT_PROBLEM,
+        )
+    if args.enhet and args.enhet not in known:
+        raise CliError(
+            _("There is no enhet called {enhet}. There are: {names}.").format(
+                enhet=args.enhet, names=", ".join(known)
             )
-            to_png(trend(name, rows, month, today), path)
-            written.append(str(path))
-        for path in written:
-            print(_("Wrote {file}").format(file=path))
-        return EXIT_OK
+        )
+    if not any(report.has_data for reports in data.values() for report in reports):
+        raise CliError(
+            _("No deadlines to report for {month}{where}.").format(
+                month=args.month, where=f" ({args.enhet})" if args.enhet else ""
+            ),
+            EXIT_PROBLEM,
+        )
+    if args.format == "png":
+        return _write_charts(args, data)
+    reports = [reports[-1] for reports in data.values()]
     if args.format == "csv":
-        output = to_csv(reports.values())
+        from bot.services.report_formats import to_csv
+
+        output = to_csv(reports)
     else:
+        from bot.services.report_formats import to_markdown
+
         output = "\n".join(
-            to_markdown(report) + _workload_section(data[name][0], month, today, staff)
-            for name, report in reports.items()
+            to_markdown(report) + _workload_section(workload[name], month, today, staff)
+            for name, report in zip(data, reports, strict=True)
         )
     if args.output:
-        args.output.write_text(output, encoding="utf-8")
-        print(_("Wrote {file}").format(file=args.output))
+        # Excel opens a UTF-8 file with å, ä and ö right only when it starts with a BOM.
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        _write(args.output, output.encode(encoding))
     else:
         print(output, end="")
+    return EXIT_OK
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise CliError(
+            _("Cannot write {file}: {reason}").format(file=path, reason=error.strerror)
+        ) from None
+    print(_("Wrote {file}").format(file=path))
+
+
+def chart_paths(output: Path | None, month: str, names: list[str]) -> dict[str, Path]:
+    """Where each enhet's chart goes: --output for one enhet; for several, one file per enhet
+    named after --output (FILE-enhet.png), or inside it when it is a directory."""
+    import re
+
+    def slug(name: str) -> str:
+        return re.sub(r"[^a-z0-9åäö]+", "-", name.lower()).strip("-")
+
+    if output is None or output.is_dir():
+        folder = output or Path()
+        return {n: folder / f"frister-rapport-{month}-{slug(n)}.png" for n in names}
+    if len(names) == 1:
+        return {names[0]: output}
+    suffix = output.suffix or ".png"
+    return {n: output.with_name(f"{output.stem}-{slug(n)}{suffix}") for n in names}
+
+
+def _write_charts(args: argparse.Namespace, data: dict) -> int:
+    from bot.services.report_chart import png_bytes
+
+    charts = {name: reports for name, reports in data.items() if any(r.has_data for r in reports)}
+    for name, path in chart_paths(args.output, args.month, list(charts)).items():
+        _write(path, png_bytes(charts[name]))
     return EXIT_OK
 
 

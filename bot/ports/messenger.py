@@ -75,7 +75,8 @@ class Messenger(Protocol):
         ...
 
     async def post(self, channel: str, message: Message) -> str:
-        """Post a message; returns its id (Slack: ts)."""
+        """Post a message, with its `image` if it has one (Slack: a file upload carrying the
+        text; Teams: an image in the card); returns its id (Slack: ts, or the file's id)."""
         ...
 
     async def user_by_email(self, email: str) -> str:

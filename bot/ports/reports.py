@@ -4,7 +4,7 @@ read (storage/reports.py implements it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.deadlines import CaseEvent
@@ -31,6 +31,14 @@ class ReportStore(Protocol):
     ) -> dict[str, list[CaseEvent]]: ...
 
     async def unit_names(self) -> list[str]: ...
+
+    async def snapshot(self, enhet: str, month: date) -> str | None:
+        """The figures frozen for an enhet and month (JSON), if any."""
+        ...
+
+    async def save_snapshot(self, enhet: str, month: date, figures: str, now: datetime) -> None:
+        """Freeze an enhet's figures for a month; an existing snapshot is kept as it is."""
+        ...
 
     async def intake_by_unit(self, since: date) -> dict[int, dict[date, int]]:
         """Orosanmälningar (anmalan_inkom events) per enhet and day, from `since` on."""

@@ -10,21 +10,38 @@ from dateutil.relativedelta import relativedelta
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.messages import Message, message_to_json
+from bot.domain.messages import Image, Message, message_to_json
+from bot.formatting import month_name
 from bot.i18n import _
 from bot.ports.outbox import NewNotification
 from bot.ports.unit_of_work import UnitOfWork
-from bot.services.reports import GROUP_NAMES, MonthReport, build_report
+from bot.services.report_chart import png_bytes
+from bot.services.report_snapshots import month_report, month_trend
+from bot.services.reports import GROUP_NAMES, MonthReport
 
 
 def first_working_day(month: date, calendar: SwedishCalendar) -> date:
     return calendar.on_or_after(month.replace(day=1))
 
 
-def report_message(report: MonthReport) -> Message:
-    """A month's figures as a short chat message (the CSV and PNG come from `frister report`)."""
+def chart_image(trend: list[MonthReport]) -> Image:
+    """The 12-month chart that goes with the monthly post."""
+    last = trend[-1]
+    return Image(
+        data=png_bytes(trend, compact=True),
+        filename=f"egenkontroll-{last.month.strftime('%Y-%m')}.png",
+        alt=_("Share of deadlines kept per month, {enhet}, the last 12 months.").format(
+            enhet=last.enhet
+        ),
+    )
+
+
+def report_message(report: MonthReport, image: Image | None = None) -> Message:
+    """A month's figures as a short chat message, with the 12-month chart when given."""
     month = report.month.strftime("%Y-%m")
-    title = _("Egenkontroll {enhet}, {month}").format(enhet=report.enhet, month=month)
+    title = _("Egenkontroll {enhet}, {month}").format(
+        enhet=report.enhet, month=month_name(report.month)
+    )
     lines = []
     for group, figures in report.groups.items():
         if not figures.due:
@@ -58,7 +75,9 @@ def report_message(report: MonthReport) -> Message:
             month=month
         )
     )
-    return Message(text=" ".join([title + ".", *lines]), title=title, body=tuple(lines))
+    return Message(
+        text=" ".join([title + ".", *lines]), title=title, body=tuple(lines), image=image
+    )
 
 
 class MonthlyReports:
@@ -69,15 +88,21 @@ class MonthlyReports:
         self.calendar = calendar
         self.clock = clock
         self.tz = tz
+        self._frozen: date | None = None  # the month whose figures this process has frozen
 
     async def post_if_due(self) -> int:
         """On the first working day of a month, plan last month's report to every enhet with
         an escalation channel. Returns the number of reports planned."""
         today = local_today(self.clock, self.tz)
-        if today != first_working_day(today, self.calendar):
-            return 0
         month = today.replace(day=1) - relativedelta(months=1)
         now = self.clock.now()
+        if self._frozen != month:  # the first run of a month freezes last month's figures
+            async with self.unit_of_work() as uow:
+                for unit in (await uow.outbox.units()).values():
+                    await month_report(uow, unit.name, month, today, now)
+            self._frozen = month
+        if today != first_working_day(today, self.calendar):
+            return 0
         planned = 0
         async with self.unit_of_work() as uow:
             for unit in (await uow.outbox.units()).values():
@@ -85,14 +110,9 @@ class MonthlyReports:
                 channel = unit.escalation_channel
                 if not channel or await uow.outbox.has_step(step):
                     continue
-                report = build_report(
-                    unit.name,
-                    await uow.reports.report_rows(unit.name),
-                    month,
-                    today,
-                    await uow.reports.investigation_events(unit.name),
-                )
-                payload = message_to_json(report_message(report))
+                trend = await month_trend(uow, unit.name, month, today, now)
+                image = chart_image(trend) if any(r.has_data for r in trend) else None
+                payload = message_to_json(report_message(trend[-1], image))
                 await uow.outbox.add_notifications(
                     [NewNotification(None, step, f"channel:{channel}", now, payload=payload)], now
                 )

@@ -2,26 +2,26 @@
 
 A deadline counts in the month its legal last day falls in. It was kept when it was done on or
 before that day; done after an extension (särskilda skäl) on or before the extended day counts
-separately; anything else done later, or still open past its day, was not kept.
+separately; anything else done later, or still open past its day, was not kept. Figures are
+computed as of the month's last day; once the month has ended they are frozen
+(bot/services/report_snapshots.py), so a rerun gives the same figures. The formats are in
+bot/services/report_formats.py and bot/services/report_chart.py.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from os import PathLike
 
 from dateutil.relativedelta import relativedelta
 
 from bot.domain.deadlines import CaseEvent
 from bot.domain.delegation import Restart, restarted_investigations
-from bot.i18n import N_, _
+from bot.i18n import N_
 from bot.ports.reports import ReportRow
-from bot.services.csv_cells import csv_text
 
 # Rule groups the supervisory findings asked about.
 GROUPS = {
@@ -69,6 +69,12 @@ class MonthReport:
     median_days_to_done: float | None
     workload: dict[str, tuple[int, int]]  # handläggare -> (open, overdue)
     restarts: list[tuple[str, Restart]] = field(default_factory=list)
+    as_of: date | None = None  # the day the open figures describe (the month's last day)
+    final: bool = False  # the month had ended: the figures are frozen
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.open_now or any(g.due for g in self.groups.values()))
 
 
 def month_start(text: str) -> date:
@@ -87,9 +93,10 @@ def build_report(
     today: date,
     events_by_code: dict[str, list[CaseEvent]] | None = None,
 ) -> MonthReport:
-    """Figures for one enhet and month; "now" is the month's end, or today if earlier."""
+    """Figures for one enhet and month; "now" is the month's last day, or today if earlier."""
     end = month + relativedelta(months=1)
-    as_of = min(today, end - relativedelta(days=1))
+    last = end - relativedelta(days=1)
+    as_of = min(today, last)
     groups = {name: GroupFigures() for name in GROUPS}
     for row in rows:
         group = _group_of(row.rule_id)
@@ -137,6 +144,8 @@ def build_report(
         median_days_to_done=statistics.median(durations) if durations else None,
         workload={k: (v[0], v[1]) for k, v in sorted(workload.items())},
         restarts=restarts,
+        as_of=as_of,
+        final=today > last,
     )
 
 
@@ -147,152 +156,3 @@ def trend(
         build_report(enhet, rows, month - relativedelta(months=back), today)
         for back in range(months - 1, -1, -1)
     ]
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)} %"
-
-
-def to_csv(reports: Iterable[MonthReport]) -> str:
-    """One row per enhet, month and measure: for the nämnd's spreadsheet."""
-    rows: list[list[object]] = [
-        [
-            _("enhet"),
-            _("month"),
-            _("measure"),
-            _("due"),
-            _("kept"),
-            _("kept after extension"),
-            _("late"),
-            _("open and overdue"),
-            _("share kept"),
-        ]
-    ]
-    for report in reports:
-        month = report.month.strftime("%Y-%m")
-        for group, figures in report.groups.items():
-            rows.append(
-                [
-                    report.enhet,
-                    month,
-                    _(GROUP_NAMES[group]),
-                    figures.due,
-                    figures.kept,
-                    figures.kept_extended,
-                    figures.late,
-                    figures.open_overdue,
-                    _percent(figures.share_kept),
-                ]
-            )
-        rows.append(
-            [
-                report.enhet,
-                month,
-                _("Open deadlines at month end"),
-                report.open_now,
-                "",
-                "",
-                "",
-                report.overdue_now,
-                "",
-            ]
-        )
-        rows.append(
-            [
-                report.enhet,
-                month,
-                _("Median days to done"),
-                "" if report.median_days_to_done is None else report.median_days_to_done,
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-    return csv_text(rows)
-
-
-def to_markdown(report: MonthReport) -> str:
-    month = report.month.strftime("%Y-%m")
-    lines = [
-        "# " + _("Egenkontroll {enhet}, {month}").format(enhet=report.enhet, month=month),
-        "",
-        "| "
-        + " | ".join(
-            [
-                _("Measure"),
-                _("Due"),
-                _("Kept"),
-                _("After extension"),
-                _("Late"),
-                _("Open and overdue"),
-                _("Share kept"),
-            ]
-        )
-        + " |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for group, figures in report.groups.items():
-        lines.append(
-            f"| {_(GROUP_NAMES[group])} | {figures.due} | {figures.kept} | "
-            f"{figures.kept_extended} | {figures.late} | {figures.open_overdue} | "
-            f"{_percent(figures.share_kept)} |"
-        )
-    median = report.median_days_to_done
-    lines += [
-        "",
-        _("Open deadlines at month end: {open}, of which overdue: {overdue}.").format(
-            open=report.open_now, overdue=report.overdue_now
-        ),
-        _("Median days from trigger to done: {median}.").format(
-            median="–" if median is None else str(median).replace(".", ",")
-        ),
-        "",
-        "## " + _("Workload per handläggare"),
-        "",
-        "| " + _("Handläggare") + " | " + _("Open") + " | " + _("Overdue") + " |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {who} | {open_} | {late} |" for who, (open_, late) in report.workload.items()]
-    if report.restarts:
-        lines += ["", "## " + _("Utredningar restarted soon after closing (JO)"), ""]
-        lines += [
-            "- "
-            + _("{code}: closed {closed}, new utredning {opened} ({days} days later)").format(
-                code=code,
-                closed=r.closed_on.isoformat(),
-                opened=r.reopened_on.isoformat(),
-                days=r.gap_days,
-            )
-            for code, r in report.restarts
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def to_png(reports: list[MonthReport], path: str | PathLike[str]) -> None:
-    """A 12-month trend chart of the share kept, Swedish labels (matplotlib, no display)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    months = [r.month.strftime("%Y-%m") for r in reports]
-    figure, axes = plt.subplots(figsize=(9, 4.5), dpi=110)
-    for group in GROUPS:
-        values = [r.groups[group].share_kept for r in reports]
-        axes.plot(
-            months,
-            [math.nan if v is None else v * 100 for v in values],  # nan: a gap in the line
-            marker="o",
-            label=_(GROUP_NAMES[group]),
-        )
-    axes.set_ylim(0, 105)
-    axes.set_ylabel(_("Share kept (%)"))
-    axes.set_title(_("Deadlines kept, {enhet}, last 12 months").format(enhet=reports[-1].enhet))
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower left", fontsize=8)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)

@@ -33,6 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.testing.blockkit import MAX_TEXT, block_errors
+from bot.testing.slack_files import SlackFiles, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +232,12 @@ class SlackStandIn:
         self._runner: web.AppRunner | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
         self._users[bot_user_id] = _User(bot_user_id, None, deleted=False, is_bot=True)
+        self.files = SlackFiles(self, _ApiError)
+
+    @property
+    def uploads(self) -> list[Upload]:
+        """Every file shared in a channel (files.uploadV2)."""
+        return self.files.uploads
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -238,6 +245,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_route("POST", "/respond/{key}", self._respond)
+        app.router.add_route("POST", "/upload/{file_id}", self.files.receive)
         # handler_cancellation: a handler stops when its client goes away (timeouts, resets).
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
@@ -494,6 +502,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            **self.files.methods(),
         }
 
     def _auth_test(self, params: JsonDict) -> JsonDict:
@@ -594,6 +603,10 @@ class SlackStandIn:
             thread_ts=None if thread_ts is None else str(thread_ts),
             params=params,
         )
+        self._deliver(post)
+        return {"channel": channel, "ts": post.ts, "message": self._message(post)}
+
+    def _deliver(self, post: Post) -> None:
         self.posts.append(post)
         for waiter in self._post_waiters:
             waiter.set()
@@ -602,7 +615,13 @@ class SlackStandIn:
                 self.on_post(post)
             except Exception:
                 logger.exception("on_post hook failed")
-        return {"channel": channel, "ts": post.ts, "message": self._message(post)}
+
+    def _share(self, channel: str, comment: str | None, params: JsonDict) -> str:
+        """Files shared in a channel show as a message (its text the initial comment)."""
+        user = channel[1:] if channel.startswith("D") else None
+        post = Post(channel, comment, None, None, self._next_ts(), user, params=params)
+        self._deliver(post)
+        return post.ts
 
     def _message(self, post: Post) -> JsonDict:
         message: JsonDict = {

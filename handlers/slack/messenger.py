@@ -7,18 +7,24 @@ handlers.slack.blocks.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.domain.messages import Message
+from bot.ports.messenger import PermanentFailure, TransientFailure
 from handlers.slack.blocks import render_blocks, render_text
 from handlers.slack.errors import classify
 
 METADATA_EVENT_TYPE = "frister_notification"
+NO_FILES = frozenset({"missing_scope"})  # files:write not granted
+
+log = logging.getLogger(__name__)
 
 
 def make_client(
@@ -66,6 +72,8 @@ class SlackMessenger:
         return channel
 
     async def post(self, channel: str, message: Message) -> str:
+        if message.image is not None:
+            return await self._upload(channel, message)
         kwargs: dict[str, Any] = {
             "channel": channel,
             "text": render_text(message),
@@ -80,6 +88,31 @@ class SlackMessenger:
             }
         response = await self._call("chat.postMessage", **kwargs)
         return str(response["ts"])
+
+    async def _upload(self, channel: str, message: Message) -> str:
+        """A message with a picture: the file, with the text as its comment, in one post
+        (files.uploadV2: getUploadURLExternal, the upload, completeUploadExternal)."""
+        assert message.image is not None
+        image = message.image
+        try:
+            response = await self._call(
+                "files.upload_v2",
+                channel=channel,
+                file=image.data,
+                filename=image.filename,
+                title=message.title or image.filename,
+                alt_txt=image.alt[:1000],
+                initial_comment=render_text(message),
+            )
+        except SlackRequestError as exc:  # the upload itself failed: nothing was shared
+            raise TransientFailure(f"files.upload_v2: {exc}", maybe_delivered=False) from exc
+        except PermanentFailure as failure:
+            if failure.code not in NO_FILES:
+                raise
+            # An app installed before it asked for files:write: the text still goes out.
+            log.warning("cannot upload files (%s): posting the text alone", failure.code)
+            return await self.post(channel, replace(message, image=None))
+        return str(response["files"][0]["id"])
 
     async def user_by_email(self, email: str) -> str:
         response = await self._call("users.lookupByEmail", email=email)

@@ -11,6 +11,7 @@ and ends with "…"; the buttons and the footer are kept.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -210,8 +211,20 @@ def message_activity(message: Message, names: Mapping[str, str] | None = None) -
                 spacing="Medium",
             )
         )
+    if message.image is not None:  # a picture (the egenkontroll chart) as a data URI
+        image = message.image
+        picture = {
+            "type": "Image",
+            "url": f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}",
+            "altText": truncate(image.alt, 500),
+            "size": "Stretch",
+        }
+        content.append(picture)
     actions = _actions(message)
     activity = _activity(_card(head, content, tail, actions, summary), summary)
+    if message.image is not None and size(activity) > MAX_ACTIVITY_BYTES:
+        content.remove(picture)  # too large for Teams: the text goes alone
+        activity = _activity(_card(head, content, tail, actions, summary), summary)
     while size(activity) > MAX_ACTIVITY_BYTES and _shrink(content):
         activity = _activity(_card(head, content, tail, actions, summary), summary)
     while size(activity) > MAX_ACTIVITY_BYTES and actions:  # hundreds of buttons

@@ -27,3 +27,31 @@ async def test_nothing_on_other_days(world: World) -> None:
     world.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC) + timedelta(days=1))
 
     assert await world.monthly_reports().post_if_due() == 0
+
+
+async def test_the_first_run_of_a_month_freezes_last_month(world: World) -> None:
+    """Even on a day nothing is posted, last month's figures are stored as they were."""
+    await world.staff(("U0ANNA001", Role.HANDLAGGARE, NORD))
+    await world.case("ABC-1", "U0ANNA001", [("anmalan_inkom", date(2026, 11, 2))])
+    world.clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))  # a Saturday
+
+    assert await world.monthly_reports().post_if_due() == 0
+
+    assert set(world.uow.data.snapshots) == {(NORD, date(2026, 11, 1))}
+    assert world.uow.data.notifications == {}
+
+
+async def test_the_post_carries_the_chart(world: World) -> None:
+    from bot.domain.messages import message_from_json
+
+    await world.staff(("U0ANNA001", Role.HANDLAGGARE, NORD))
+    await world.case("ABC-1", "U0ANNA001", [("anmalan_inkom", date(2026, 11, 2))])
+    world.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+
+    await world.monthly_reports().post_if_due()
+
+    [row] = world.uow.data.notifications.values()
+    assert row.payload is not None
+    image = message_from_json(row.payload).image
+    assert image is not None and image.data.startswith(b"\x89PNG")
+    assert image.filename == "egenkontroll-2026-11.png"

@@ -95,6 +95,13 @@ class MemoryReportStore:
     async def unit_names(self) -> list[str]:
         return sorted(u.name for u in self.data.units.values())
 
+    async def snapshot(self, enhet: str, month: date) -> str | None:
+        return self.data.snapshots.get((enhet, month))
+
+    async def save_snapshot(self, enhet: str, month: date, figures: str, now: datetime) -> None:
+        if enhet in {u.name for u in self.data.units.values()}:
+            self.data.snapshots.setdefault((enhet, month), figures)
+
     async def intake_by_unit(self, since: date) -> dict[int, dict[date, int]]:
         result: dict[int, dict[date, int]] = {}
         for e in self.data.events.values():

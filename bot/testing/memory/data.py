@@ -101,6 +101,7 @@ class Data:
     state: dict[str, StateEntry] = field(default_factory=dict)
     processed: dict[str, datetime] = field(default_factory=dict)
     extensions: list[ExtensionInfo] = field(default_factory=list)
+    snapshots: dict[tuple[str, date], str] = field(default_factory=dict)  # report figures
     last_id: int = 0
 
     def next_id(self) -> int:
