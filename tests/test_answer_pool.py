@@ -66,6 +66,7 @@ async def runtime(app, slack):
         )
         runtime = Runtime(app, SlackMessenger(make_client("xoxb-test", slack.url)), bolt)
         await runtime.start_web()
+        await runtime.wait_for_database()  # /healthz answers 503 until the database did
         yield runtime
         await runtime.stop()
 
@@ -170,6 +171,8 @@ async def test_status_shows_the_counts(settings, tmp_path):
     app = App(settings.model_copy(update={"database_url": url}))
     try:
         await app.prepare_database()
+        async with app.unit_of_work() as uow:  # not an empty database (that names a next step)
+            await uow.cases.ensure_units(["Barn och unga Nord"], app.clock.now())
         counts = AnswerCounts(answered=7, shed=2, failed=1)
         window = timedelta(minutes=5)
         for worker in ("host:1", "host:2"):  # two processes: summed

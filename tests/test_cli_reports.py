@@ -27,7 +27,7 @@ def _imported(folder) -> dict[str, str]:
     assert staff.returncode == 0, staff.stderr
     cases = run(folder, "import", str(EXAMPLES / "cases.csv"), **settings)
     assert cases.returncode == 0, cases.stderr
-    assert "rad " not in cases.stderr and "7 importerade" in cases.stdout
+    assert "rad " not in cases.stderr and "importerade: 7" in cases.stdout
     return settings
 
 

@@ -35,7 +35,12 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help=_("weeks ahead in the chart and the week columns (1–12, default 4)"),
     )
-    workload.add_argument("--format", choices=("md", "csv", "png"), default="md")
+    workload.add_argument(
+        "--format",
+        choices=("md", "csv", "png"),
+        default="md",
+        help=_("md to read (default), csv for Excel, png: the weekly chart"),
+    )
     workload.add_argument(
         "--output",
         type=Path,
