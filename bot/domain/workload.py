@@ -79,8 +79,8 @@ class WeekBars:
 
 def person_name(member: StaffMember, known: Mapping[str, str] | None = None) -> str:
     """A person's name for people to read, never their chat id: the name the platform showed
-    (`known`, by chat id), else the register's name, else one made from their e-mail (`anna.berg@…` → Anna Berg), else
-    "Handläggare N" by the register's id."""
+    (`known`, by chat id), else the register's name, else one made from their e-mail
+    (`anna.berg@…` → Anna Berg), else "Handläggare N" by the register's id."""
     if known and member.chat_user_id and member.chat_user_id in known:
         return known[member.chat_user_id]
     if member.name:  # the staff register's `namn`
