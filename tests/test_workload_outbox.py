@@ -50,7 +50,7 @@ async def test_weekly_planned_once_and_delivered(settings, engine, clock):
     async with SlackStandIn() as slack:
         for user in ("U0HANDL01", "U0CHEF001", "U0CHEF002"):
             slack.add_user(user)
-        slack.inject("chat.postMessage", Fault.status(503))  # the first try fails
+        slack.inject("files.completeUploadExternal", Fault.status(503))  # the first try fails
 
         async def sleep(seconds: float) -> None:
             clock.advance(timedelta(seconds=seconds))
@@ -63,10 +63,12 @@ async def test_weekly_planned_once_and_delivered(settings, engine, clock):
         clock.advance(timedelta(minutes=5))
         await delivery.run_once()
         posts = {post.user: post.text for post in slack.posts}
+        charts = [upload.data for upload in slack.uploads]
     sent = await weekly_rows(engine)
     assert {r.state for r in sent} == {"sent"}
     assert sorted(r.attempts for r in sent) == [1, 2]  # the failed one was sent again
     assert set(posts) >= {"U0CHEF001", "U0CHEF002"}
+    assert len(charts) == 2 and all(c.startswith(b"\x89PNG\r\n\x1a\n") for c in charts)
     assert "Arbetsbelastning Barn och unga Nord, vecka 48" in posts["U0CHEF001"]
     assert "U0HANDL01" not in posts["U0CHEF002"]  # Syd's chef sees Syd only
     clock.advance(timedelta(days=7))

@@ -18,7 +18,7 @@ from bot.clock import Clock, local_today
 from bot.domain import markup
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.deadline import Deadline
-from bot.domain.messages import Message, message_to_json
+from bot.domain.messages import Image, Message, message_to_json
 from bot.domain.roles import Role
 from bot.domain.rules import RulePack
 from bot.domain.workload import PersonLoad, week_start
@@ -57,7 +57,7 @@ def at_risk(deadline: Deadline, last_progress: date | None, today: date, stale_w
 
 
 def weekly_message(work: Workload, change: str) -> Message:
-    """The chef's weekly message: deadlines per person and week (the chart as text)."""
+    """The chef's weekly message: deadlines per person and week, as text and as a chart."""
     unit = work.unit
     bars = work.bars(4)
     title = _("Workload {enhet}, week {week}").format(
@@ -82,8 +82,12 @@ def weekly_message(work: Workload, change: str) -> Message:
                 who=who(unit.room), load=number(unit.room.load)
             )
         )
-    lines.append(_("The chart: frister workload --format png."))
-    return Message(text="\n".join([title, *lines]), title=title, body=tuple(lines))
+    chart = Image(
+        weekly_chart(work),
+        f"belastning-{unit.day.isoformat()}.png",
+        _("Deadlines per handläggare and week, the next four weeks, with the threshold."),
+    )
+    return Message(text="\n".join([title, *lines]), title=title, body=tuple(lines), image=chart)
 
 
 def weekly_chart(work: Workload, weeks: int = 4) -> bytes:
