@@ -36,7 +36,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -53,6 +52,7 @@ from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.testing.clockshim import ShiftedClock, clock_env
 from bot.testing.databases import throwaway_postgres
+from bot.testing.faults import Process
 from bot.testing.slack_standin import Fault, SlackStandIn
 from storage.database import create_engine, session_factory, transaction, upgrade
 from storage.models import Notification, RuntimeState
@@ -85,38 +85,11 @@ def clean_env(**settings: str) -> dict[str, str]:
     return env
 
 
-class Serve:
+class Serve(Process):
     """One `python -m bot.cli serve` process; stderr is collected by a thread."""
 
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.lines)
-
-    def check_running(self) -> None:
-        if self.proc.poll() is not None:
-            self._reader.join(timeout=2)
-            raise AssertionError(f"serve exited with {self.proc.returncode}:\n{self.log}")
+        super().__init__(["serve"], cwd, env)
 
     async def port(self) -> int:
         def found() -> int | None:
@@ -127,23 +100,6 @@ class Serve:
             return None
 
         return await eventually(found, "the health line on stderr", self)
-
-    async def stop(self, sig: int = signal.SIGKILL) -> int:
-        """Send `sig` and wait (bounded) for the exit; the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-
-        def exited() -> bool:
-            return self.proc.poll() is not None
-
-        try:
-            await eventually(exited, f"exit after signal {sig}", timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-            self._reader.join(timeout=2)
-        return self.proc.returncode
 
 
 async def eventually(

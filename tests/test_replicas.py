@@ -23,10 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +36,7 @@ from sqlalchemy import func, select
 
 from bot.testing.clockshim import ShiftedClock, clock_env
 from bot.testing.databases import throwaway_postgres
+from bot.testing.faults import Process
 from bot.testing.seed import seed_due_reminders
 from bot.testing.slack_standin import SlackStandIn
 from storage.database import create_engine, upgrade
@@ -69,31 +66,12 @@ def user_of(i: int) -> str:
 # ---- the processes -----------------------------------------------------------------------------
 
 
-class Replica:
+class Replica(Process):
     """One `python -m bot.cli serve`; stderr collected by a thread."""
 
     def __init__(self, name: str, env: dict[str, str], cwd: Path) -> None:
+        super().__init__(["serve"], cwd, env)
         self.name = name
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        self.worker = f"{socket.gethostname()}:{self.proc.pid}"  # Delivery's worker id
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
 
     def check_running(self) -> None:
         if self.proc.poll() is not None:
