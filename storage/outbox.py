@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -11,12 +11,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadline import Deadline
-from bot.domain.deadlines import Status
 from bot.domain.roles import Role
 from bot.domain.staff import StaffMember
 from bot.ports.outbox import (
     ChatAddress,
     Claimed,
+    DueDeadline,
     FailedNotification,
     NewNotification,
     NotificationDetail,
@@ -46,6 +46,14 @@ _NOTIFICATION_COLUMNS = (
 )
 
 
+_SEP = "\x1f"  # joins step keys read in one string (a control character no key contains)
+
+
+def _sqlite_moment(text: str) -> datetime:
+    """A time as SQLite keeps it (naive UTC text), aware."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 class _RawValues:
     """Statements and values for the driver itself (what SQLAlchemy's types would bind):
     SQLite stores a time as naive UTC text, PostgreSQL takes aware datetimes."""
@@ -60,6 +68,25 @@ class _RawValues:
             "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
         )
         self.update_next_step = f"UPDATE frist SET next_step_at = {mark(1)} WHERE id = {mark(2)}"
+        self.due_deadlines = (
+            "SELECT frist.id, frist.rule_id, COALESCE(frist.extended_to, frist.last_day), "
+            "arende.enhet_id, arende.handlaggare_id, frist.created_at, frist.acknowledged_on "
+            "FROM frist JOIN arende ON arende.id = frist.arende_id "
+            f"WHERE frist.status = 'open' AND frist.next_step_at <= {mark(1)} "
+            f"ORDER BY frist.next_step_at LIMIT {mark(2)}"
+        )
+
+    def planned_steps(self, count: int) -> str:
+        """Step keys by deadline, joined by _SEP: `count` ids (SQLite) or one array (PostgreSQL)."""
+        if self.sqlite:
+            return (
+                "SELECT frist_id, group_concat(step, char(31)) FROM notification "
+                f"WHERE frist_id IN ({', '.join('?' * count)}) GROUP BY frist_id"
+            )
+        return (
+            "SELECT frist_id, string_agg(step, chr(31)) FROM notification "
+            "WHERE frist_id = ANY($1) GROUP BY frist_id"
+        )
 
     def moment(self, value: datetime | None) -> datetime | str | None:
         if value is None or not self.sqlite:
@@ -82,44 +109,37 @@ class SqlOutboxStore:
 
     # ---- planning -------------------------------------------------------------------------
 
-    async def fristar_to_plan(self, now: datetime, limit: int) -> list[Deadline]:
-        """Open deadlines whose next ladder step is due (uses ix_frist_next_step)."""
-        query = (
-            select(
-                Frist.id,
-                Frist.arende_id,
-                Arende.code,
-                Frist.rule_id,
-                Frist.trigger_date,
-                Frist.last_day,
-                Frist.extended_to,
-                Frist.created_at,
-                Frist.acknowledged_on,
-                Arende.enhet_id,
-                Arende.handlaggare_id,
-            )
-            .join(Arende, Arende.id == Frist.arende_id)
-            .where(Frist.status == "open", Frist.next_step_at <= now)
-            .order_by(Frist.next_step_at)
-            .limit(limit)
-        )
-        rows = (await self.session.execute(query)).all()
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
+        """Open deadlines whose next ladder step is due (uses ix_frist_next_step).
+
+        Raw SQL read into plain tuples: SQLAlchemy's per-value result processing (SQLite
+        dates are parsed by regular expression) cost more than the query itself.
+        """
+        raw = _RawValues(self.session.bind.dialect.name)
+        connection = await self.session.connection()
+        rows = (await connection.exec_driver_sql(raw.due_deadlines, (raw.moment(now), limit))).all()
+        if not raw.sqlite:
+            return [DueDeadline(*row) for row in rows]
+        day, moment = date.fromisoformat, _sqlite_moment
         return [
-            Deadline(
-                frist_id=row.id,
-                case_id=row.arende_id,
-                code=row.code,
-                rule_id=row.rule_id,
-                trigger_date=row.trigger_date,
-                last_day=row.last_day,
-                extended_to=row.extended_to,
-                status=Status.OPEN,
-                created_at=row.created_at,
-                acknowledged_on=row.acknowledged_on,
-                enhet_id=row.enhet_id,
-                handlaggare_id=row.handlaggare_id,
+            DueDeadline(
+                frist_id,
+                rule_id,
+                day(last_day),
+                enhet_id,
+                handlaggare_id,
+                None if created_at is None else moment(created_at),
+                None if acknowledged_on is None else day(acknowledged_on),
             )
-            for row in rows
+            for (
+                frist_id,
+                rule_id,
+                last_day,
+                enhet_id,
+                handlaggare_id,
+                created_at,
+                acknowledged_on,
+            ) in rows
         ]
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
@@ -161,15 +181,20 @@ class SqlOutboxStore:
         )
         return dict(rows.all())
 
-    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
-        table = Notification.__table__
-        keys: set[tuple[int, str]] = set()
+    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
+        """One row per deadline, its step keys joined by the database (a deadline long overdue
+        has a row per daily escalation: reading each as a row cost more than the planning)."""
+        raw = _RawValues(self.session.bind.dialect.name)
+        connection = await self.session.connection()
+        planned: dict[int, set[str]] = {}
         for batch in _chunks(set(frist_ids)):
-            rows = await self.session.execute(
-                select(table.c.frist_id, table.c.step).where(table.c.frist_id.in_(batch))
-            )
-            keys.update(map(tuple, rows.all()))  # plain tuples: a Row compares in Python
-        return keys
+            if raw.sqlite:
+                statement = raw.planned_steps(len(batch))
+                rows = await connection.exec_driver_sql(statement, tuple(batch))
+            else:
+                rows = await connection.exec_driver_sql(raw.planned_steps(0), (batch,))
+            planned.update((frist_id, set(steps.split(_SEP))) for frist_id, steps in rows.all())
+        return planned
 
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
         """Insert outbox rows; a (frist, step, recipient) already planned is left alone.

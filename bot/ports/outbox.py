@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, Protocol
 
 from bot.domain.deadline import Deadline
 from bot.domain.staff import StaffMember
@@ -61,6 +61,19 @@ class StateEntry:
     updated_at: datetime
 
 
+class DueDeadline(NamedTuple):
+    """What the planner reads of an open deadline whose next ladder step is due: a plain
+    tuple, cheap to build by the thousand."""
+
+    frist_id: int
+    rule_id: str
+    last_day: date  # the effective last day: the extended one if there is one
+    enhet_id: int
+    handlaggare_id: int | None
+    created_at: datetime | None
+    acknowledged_on: date | None
+
+
 @dataclass(frozen=True)
 class NewNotification:
     frist_id: int | None
@@ -103,8 +116,8 @@ class OutboxStore(Protocol):
     """The outbox and what planning and delivery read beside it, in one transaction."""
 
     # ---- planning
-    async def fristar_to_plan(self, now: datetime, limit: int) -> list[Deadline]:
-        """Open deadlines whose next ladder step is due (with `created_at`, `acknowledged_on`)."""
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
+        """Open deadlines whose next ladder step is due, the earliest first."""
         ...
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
@@ -115,8 +128,9 @@ class OutboxStore(Protocol):
 
     async def units(self) -> dict[int, Unit]: ...
 
-    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
-        """(deadline, step) of every row planned for these deadlines."""
+    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
+        """The step keys of every row planned for these deadlines, by deadline (a deadline
+        with none is absent)."""
         ...
 
     async def has_step(self, step: str) -> bool:

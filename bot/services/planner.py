@@ -10,19 +10,20 @@ earlier ones are stored as `superseded`, so nothing is skipped without a trace.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.deadline import Deadline
 from bot.domain.ladder import Occurrence, SendingTime, next_due, occurrences
 from bot.domain.periods import Offset
 from bot.domain.recipients import UNREACHABLE_STATE, Directory, Recipient
 from bot.domain.roles import Role
 from bot.domain.rules import RulePack, Step
-from bot.ports.outbox import PENDING, QUIETED, SUPERSEDED, NewNotification
+from bot.ports.outbox import PENDING, QUIETED, SUPERSEDED, DueDeadline, NewNotification
 from bot.ports.unit_of_work import Stores, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,10 @@ class SendingWindow:
 @dataclass(frozen=True)
 class _Ladder:
     """One ladder (a rule and a last day) as the tick sees it: its occurrences due by now, in
-    order, and when it next has work."""
+    order, their keys, and when it next has work."""
 
     due: tuple[Occurrence, ...]
+    keys: frozenset[str]
     next_at: datetime | None
 
 
@@ -107,18 +109,13 @@ class Planner:
         self.batch = batch
         self.ladders = ladders if ladders is not None else LadderCache()
 
-    def _ladder(
-        self, rule_id: str, last_day: date, now: datetime, seen: dict[tuple[str, date], _Ladder]
-    ) -> _Ladder | None:
-        key = (rule_id, last_day)
-        found = seen.get(key)
-        if found is not None:
-            return found
+    def _ladder(self, rule_id: str, last_day: date, now: datetime) -> _Ladder | None:
         rule = self.pack.rules.get(rule_id)
         if rule is None:
             return None
         today = now.astimezone(self.sending.tz).date()
         of_day = self.ladders.of_day(today)
+        key = (rule_id, last_day)
         ladder = of_day.get(key)
         if ladder is None:
             # Up to the end of the day: a superset of the ladder up to `now`, with the same
@@ -127,32 +124,31 @@ class Planner:
             ladder = of_day[key] = list(
                 occurrences(rule, last_day, self.calendar, self.sending, tomorrow)
             )
-        found = seen[key] = _Ladder(
-            tuple(o for o in ladder if o.due_at <= now), next_due(ladder, now)
-        )
-        return found
+        due = tuple(o for o in ladder if o.due_at <= now)
+        return _Ladder(due, frozenset(o.key for o in due), next_due(ladder, now))
 
     async def tick(self) -> PlanResult:
-        """Plan everything due now, batch by batch, each batch in its own transaction."""
+        """Plan everything due now, batch by batch, each batch in its own transaction; the
+        last one also records the tick (the heartbeat self-audit reads)."""
         now = self.clock.now()
         result = PlanResult()
-        seen: dict[tuple[str, date], _Ladder] = {}
+        seen: dict[tuple[str, date], _Ladder | None] = {}
         while True:
             async with self.unit_of_work() as uow:
                 items = await uow.outbox.fristar_to_plan(now, self.batch)
                 if items:
                     await self._plan(uow, items, now, result, seen)
-                await uow.outbox.set_state("planner:last_tick", now.isoformat(), now)
-            if len(items) < self.batch:
-                return result
+                if len(items) < self.batch:
+                    await uow.outbox.set_state("planner:last_tick", now.isoformat(), now)
+                    return result
 
     async def _plan(
         self,
         uow: Stores,
-        items: list[Deadline],
+        items: list[DueDeadline],
         now: datetime,
         result: PlanResult,
-        seen: dict[tuple[str, date], _Ladder],
+        seen: dict[tuple[str, date], _Ladder | None],
     ) -> None:
         units = {item.enhet_id for item in items}
         unreachable = await uow.outbox.get_state(UNREACHABLE_STATE)
@@ -170,16 +166,24 @@ class Planner:
         # Who a role reaches in an enhet (for a handläggare: per person) is the same for every
         # deadline of the batch: resolved once.
         recipients: dict[tuple[Role, int, int | None], list[Recipient]] = {}
+        nothing: frozenset[str] = frozenset()
         for item in items:
-            ladder = self._ladder(item.rule_id, item.effective_last_day, now, seen)
+            key = (item.rule_id, item.last_day)
+            if key in seen:
+                ladder = seen[key]
+            else:
+                ladder = seen[key] = self._ladder(item.rule_id, item.last_day, now)
             if ladder is None:
                 log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
                 next_steps[item.frist_id] = None
                 continue
-            candidates = self._candidates(
-                item, ladder.due, directory, planned, now, today, recipients
-            )
-            rows += self._catch_up(item, candidates, now, not_before)
+            done = planned.get(item.frist_id, nothing)
+            # Usually every due occurrence but today's is planned: a set difference in C, and
+            # the loop below runs over what is left.
+            due = () if ladder.keys <= done else [o for o in ladder.due if o.key not in done]
+            candidates = self._candidates(item, due, directory, done, now, today, recipients)
+            if candidates:
+                rows += self._catch_up(item, candidates, now, not_before)
             next_steps[item.frist_id] = ladder.next_at
         result.deadlines += len(items)
         result.planned += sum(1 for row in rows if row.state == PENDING)
@@ -189,19 +193,18 @@ class Planner:
 
     def _candidates(
         self,
-        item: Deadline,
-        due: tuple[Occurrence, ...],
+        item: DueDeadline,
+        due: Sequence[Occurrence],
         directory: Directory,
-        planned: set[tuple[int, str]],
+        planned: AbstractSet[str],
         now: datetime,
         today: date,
         recipients: dict[tuple[Role, int, int | None], list[Recipient]],
     ) -> list[tuple[Occurrence, Recipient]]:
+        """(occurrence, recipient) of every due occurrence not planned yet (`due`: planned
+        once, to whoever had the role then), and of the missing-handläggare step."""
         found = []
-        frist_id = item.frist_id
         for occurrence in due:
-            if (frist_id, occurrence.key) in planned:
-                continue  # planned once, to whoever had the role then
             role = occurrence.step.to
             who = (role, item.enhet_id, item.handlaggare_id if role is Role.HANDLAGGARE else None)
             reached = recipients.get(who)
@@ -213,17 +216,17 @@ class Planner:
                 found.append((occurrence, recipient))
         if directory.missing_handlaggare(item.handlaggare_id):
             # At once, once per deadline and handläggare: the chef must pick a new one.
-            step = Step(at=Offset(0), to=Role.CHEF, escalation=True)
             key = f"{MISSING_STEP}:{item.handlaggare_id or 0}"
-            occurrence = Occurrence(key, step, today, now)
-            if (frist_id, key) not in planned:
+            if key not in planned:
+                step = Step(at=Offset(0), to=Role.CHEF, escalation=True)
+                occurrence = Occurrence(key, step, today, now)
                 for recipient in directory.chef(item.enhet_id, today, MISSING_STEP):
                     found.append((occurrence, recipient))
         return found
 
     def _catch_up(
         self,
-        item: Deadline,
+        item: DueDeadline,
         candidates: list[tuple[Occurrence, Recipient]],
         now: datetime,
         not_before: datetime,
@@ -233,7 +236,8 @@ class Planner:
             by_recipient.setdefault(recipient.address, []).append((occurrence, recipient))
         rows = []
         for address, entries in by_recipient.items():
-            entries.sort(key=lambda e: (e[0].due_at, e[0].step.escalation, e[0].key))
+            if len(entries) > 1:
+                entries.sort(key=lambda e: (e[0].due_at, e[0].step.escalation, e[0].key))
             latest = entries[-1]
             for occurrence, recipient in entries:
                 state = PENDING if (occurrence, recipient) == latest else SUPERSEDED

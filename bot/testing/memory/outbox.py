@@ -18,6 +18,7 @@ from bot.ports.outbox import (
     SENT,
     ChatAddress,
     Claimed,
+    DueDeadline,
     FailedNotification,
     NewNotification,
     NotificationDetail,
@@ -33,14 +34,28 @@ class MemoryOutboxStore:
         self.data = data
 
     # ---- planning
-    async def fristar_to_plan(self, now: datetime, limit: int) -> list[Deadline]:
+    async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
         due = [
             f
             for f in self.data.deadlines.values()
             if f.status is Status.OPEN and f.next_step_at is not None and f.next_step_at <= now
         ]
         due.sort(key=lambda f: (f.next_step_at or now, f.id))
-        return [self.data.deadline(f) for f in due[:limit]]
+        found = []
+        for f in due[:limit]:
+            case = self.data.cases[f.case_id]
+            found.append(
+                DueDeadline(
+                    f.id,
+                    f.rule_id,
+                    f.extended_to or f.last_day,
+                    case.enhet_id,
+                    case.handlaggare_id,
+                    f.created_at,
+                    f.acknowledged_on,
+                )
+            )
+        return found
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
         units = set(enhet_ids)
@@ -64,13 +79,13 @@ class MemoryOutboxStore:
     async def units(self) -> dict[int, Unit]:
         return {u.id: Unit(u.id, u.name, u.escalation_channel) for u in self.data.units.values()}
 
-    async def planned_steps(self, frist_ids: Iterable[int]) -> set[tuple[int, str]]:
+    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
         wanted = set(frist_ids)
-        return {
-            (n.frist_id, n.step)
-            for n in self.data.notifications.values()
-            if n.frist_id is not None and n.frist_id in wanted
-        }
+        planned: dict[int, set[str]] = {}
+        for n in self.data.notifications.values():
+            if n.frist_id is not None and n.frist_id in wanted:
+                planned.setdefault(n.frist_id, set()).add(n.step)
+        return planned
 
     async def has_step(self, step: str) -> bool:
         return any(n.step == step for n in self.data.notifications.values())
