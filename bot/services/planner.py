@@ -95,7 +95,7 @@ class Planner:
         clock: Clock,
         admin_channel: str | None = None,
         grace: timedelta = timedelta(minutes=15),
-        batch: int = 500,
+        batch: int = 2000,
         ladders: LadderCache | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
