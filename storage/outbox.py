@@ -54,6 +54,21 @@ def _sqlite_moment(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def _pg_values(row: NewNotification) -> tuple:
+    """The columns of an outbox row that vary, for PostgreSQL's unnest (in _RawValues order)."""
+    return (
+        row.frist_id,
+        row.step,
+        row.recipient,
+        row.reason,
+        row.due_at,
+        max(row.due_at, row.not_before or row.due_at),
+        row.state,
+        row.late,
+        row.payload,
+    )
+
+
 class _RawValues:
     """Statements and values for the driver itself (what SQLAlchemy's types would bind):
     SQLite stores a time as naive UTC text, PostgreSQL takes aware datetimes."""
@@ -62,12 +77,25 @@ class _RawValues:
         self.sqlite = dialect == "sqlite"
         self._texts: dict[datetime, str] = {}
         mark = (lambda i: "?") if self.sqlite else (lambda i: f"${i}")
-        marks = ", ".join(mark(i) for i in range(1, 14))
-        self.insert_notifications = (
-            f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) VALUES ({marks}) "
-            "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
-        )
-        self.update_next_step = f"UPDATE frist SET next_step_at = {mark(1)} WHERE id = {mark(2)}"
+        if self.sqlite:
+            self.insert_notifications = (
+                f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
+                f"VALUES ({', '.join('?' * 13)}) "
+                "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
+            )
+            self.update_next_step = "UPDATE frist SET next_step_at = ? WHERE id = ?"
+        else:
+            self.insert_notifications = (
+                f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
+                "SELECT v.*, $10::timestamptz, 0, false, false FROM unnest($1::integer[], "
+                "$2::varchar[], $3::varchar[], $4::varchar[], $5::timestamptz[], "
+                "$6::timestamptz[], $7::varchar[], $8::boolean[], $9::text[]) AS v "
+                "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
+            )
+            self.update_next_step = (
+                "UPDATE frist SET next_step_at = v.at "
+                "FROM unnest($1::timestamptz[], $2::integer[]) AS v(at, id) WHERE frist.id = v.id"
+            )
         self.due_deadlines = (
             "SELECT frist.id, frist.rule_id, COALESCE(frist.extended_to, frist.last_day), "
             "arende.enhet_id, arende.handlaggare_id, frist.created_at, frist.acknowledged_on "
@@ -199,12 +227,18 @@ class SqlOutboxStore:
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
         """Insert outbox rows; a (frist, step, recipient) already planned is left alone.
 
-        One raw executemany of pre-formatted values (the tick's largest write): no
-        per-value type processing, each distinct time formatted once.
+        Raw values, each distinct time formatted once (the tick's largest write): SQLite one
+        executemany; PostgreSQL one INSERT … SELECT FROM unnest(arrays), since a statement
+        per row costs the server ~25 µs each even when pipelined.
         """
         if not rows:
             return
         raw = _RawValues(self.session.bind.dialect.name)
+        connection = await self.session.connection()
+        if not raw.sqlite:
+            columns = [list(column) for column in zip(*map(_pg_values, rows), strict=True)]
+            await connection.exec_driver_sql(raw.insert_notifications, (*columns, now))
+            return
         created, no = raw.moment(now), raw.flag(False)
         values = [
             (
@@ -224,7 +258,6 @@ class SqlOutboxStore:
             )
             for row in rows
         ]
-        connection = await self.session.connection()
         await connection.exec_driver_sql(raw.insert_notifications, values)
 
     async def has_step(self, step: str) -> bool:
@@ -239,15 +272,17 @@ class SqlOutboxStore:
         return {row.id: Unit(row.id, row.name, row.escalation_channel) for row in rows.all()}
 
     async def set_next_steps(self, next_steps: dict[int, datetime | None]) -> None:
-        """One executemany for the whole batch (a statement per deadline cost ~1.5 ms each)."""
+        """One statement for the whole batch (a statement per deadline cost ~1.5 ms each):
+        SQLite an executemany, PostgreSQL an UPDATE … FROM unnest(arrays)."""
         if not next_steps:
             return
         raw = _RawValues(self.session.bind.dialect.name)
         connection = await self.session.connection()
-        await connection.exec_driver_sql(
-            raw.update_next_step,
-            [(raw.moment(at), key) for key, at in next_steps.items()],
-        )
+        if raw.sqlite:
+            values: object = [(raw.moment(at), key) for key, at in next_steps.items()]
+        else:
+            values = (list(next_steps.values()), list(next_steps))
+        await connection.exec_driver_sql(raw.update_next_step, values)
 
     # ---- delivery -------------------------------------------------------------------------
 
