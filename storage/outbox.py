@@ -47,6 +47,7 @@ _NOTIFICATION_COLUMNS = (
 
 
 _SEP = "\x1f"  # joins step keys read in one string (a control character no key contains)
+_NONE: frozenset[str] = frozenset()
 
 
 def _sqlite_moment(text: str) -> datetime:
@@ -96,24 +97,14 @@ class _RawValues:
                 "UPDATE frist SET next_step_at = v.at "
                 "FROM unnest($1::timestamptz[], $2::integer[]) AS v(at, id) WHERE frist.id = v.id"
             )
+        joined = "group_concat(step, char(31))" if self.sqlite else "string_agg(step, chr(31))"
         self.due_deadlines = (
             "SELECT frist.id, frist.rule_id, COALESCE(frist.extended_to, frist.last_day), "
-            "arende.enhet_id, arende.handlaggare_id, frist.created_at, frist.acknowledged_on "
+            "arende.enhet_id, arende.handlaggare_id, frist.created_at, frist.acknowledged_on, "
+            f"(SELECT {joined} FROM notification WHERE notification.frist_id = frist.id) "
             "FROM frist JOIN arende ON arende.id = frist.arende_id "
             f"WHERE frist.status = 'open' AND frist.next_step_at <= {mark(1)} "
             f"ORDER BY frist.next_step_at LIMIT {mark(2)}"
-        )
-
-    def planned_steps(self, count: int) -> str:
-        """Step keys by deadline, joined by _SEP: `count` ids (SQLite) or one array (PostgreSQL)."""
-        if self.sqlite:
-            return (
-                "SELECT frist_id, group_concat(step, char(31)) FROM notification "
-                f"WHERE frist_id IN ({', '.join('?' * count)}) GROUP BY frist_id"
-            )
-        return (
-            "SELECT frist_id, string_agg(step, chr(31)) FROM notification "
-            "WHERE frist_id = ANY($1) GROUP BY frist_id"
         )
 
     def moment(self, value: datetime | None) -> datetime | str | None:
@@ -138,26 +129,29 @@ class SqlOutboxStore:
     # ---- planning -------------------------------------------------------------------------
 
     async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
-        """Open deadlines whose next ladder step is due (uses ix_frist_next_step).
+        """Open deadlines whose next ladder step is due (uses ix_frist_next_step), each with
+        the step keys already planned for it, joined into one string by the database (a
+        deadline long overdue has a row per daily escalation: read as rows, they cost more
+        than the planning).
 
-        Raw SQL read into plain tuples: SQLAlchemy's per-value result processing (SQLite
-        dates are parsed by regular expression) cost more than the query itself.
+        Raw SQL into plain tuples: SQLAlchemy's per-value result processing (SQLite dates are
+        parsed by regular expression) cost more than the query itself.
         """
         raw = _RawValues(self.session.bind.dialect.name)
         connection = await self.session.connection()
         rows = (await connection.exec_driver_sql(raw.due_deadlines, (raw.moment(now), limit))).all()
-        if not raw.sqlite:
-            return [DueDeadline(*row) for row in rows]
         day, moment = date.fromisoformat, _sqlite_moment
+        sqlite = raw.sqlite
         return [
             DueDeadline(
                 frist_id,
                 rule_id,
-                day(last_day),
+                day(last_day) if sqlite else last_day,
                 enhet_id,
                 handlaggare_id,
-                None if created_at is None else moment(created_at),
-                None if acknowledged_on is None else day(acknowledged_on),
+                moment(created_at) if sqlite and created_at is not None else created_at,
+                day(acknowledged_on) if sqlite and acknowledged_on is not None else acknowledged_on,
+                _NONE if planned is None else frozenset(planned.split(_SEP)),
             )
             for (
                 frist_id,
@@ -167,6 +161,7 @@ class SqlOutboxStore:
                 handlaggare_id,
                 created_at,
                 acknowledged_on,
+                planned,
             ) in rows
         ]
 
@@ -208,21 +203,6 @@ class SqlOutboxStore:
             select(Enhet.id, Enhet.escalation_channel).where(Enhet.id.in_(list(set(enhet_ids))))
         )
         return dict(rows.all())
-
-    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
-        """One row per deadline, its step keys joined by the database (a deadline long overdue
-        has a row per daily escalation: reading each as a row cost more than the planning)."""
-        raw = _RawValues(self.session.bind.dialect.name)
-        connection = await self.session.connection()
-        planned: dict[int, set[str]] = {}
-        for batch in _chunks(set(frist_ids)):
-            if raw.sqlite:
-                statement = raw.planned_steps(len(batch))
-                rows = await connection.exec_driver_sql(statement, tuple(batch))
-            else:
-                rows = await connection.exec_driver_sql(raw.planned_steps(0), (batch,))
-            planned.update((frist_id, set(steps.split(_SEP))) for frist_id, steps in rows.all())
-        return planned
 
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
         """Insert outbox rows; a (frist, step, recipient) already planned is left alone.

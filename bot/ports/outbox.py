@@ -72,6 +72,7 @@ class DueDeadline(NamedTuple):
     handlaggare_id: int | None
     created_at: datetime | None
     acknowledged_on: date | None
+    planned: frozenset[str]  # the step keys of every outbox row already planned for it
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class OutboxStore(Protocol):
 
     # ---- planning
     async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
-        """Open deadlines whose next ladder step is due, the earliest first."""
+        """Open deadlines whose next ladder step is due, the earliest first, with the steps
+        already planned for each."""
         ...
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
@@ -127,11 +129,6 @@ class OutboxStore(Protocol):
     async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]: ...
 
     async def units(self) -> dict[int, Unit]: ...
-
-    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
-        """The step keys of every row planned for these deadlines, by deadline (a deadline
-        with none is absent)."""
-        ...
 
     async def has_step(self, step: str) -> bool:
         """Whether any row has this step key (alarms and reports without a deadline)."""

@@ -158,7 +158,6 @@ class Planner:
             self.admin_channel,
             (k.removeprefix(UNREACHABLE_STATE) for k, v in unreachable.items() if v.value),
         )
-        planned = await uow.outbox.planned_steps(i.frist_id for i in items)
         not_before = self.window.open_at(now)
         today = now.astimezone(self.sending.tz).date()
         rows: list[NewNotification] = []
@@ -166,7 +165,6 @@ class Planner:
         # Who a role reaches in an enhet (for a handläggare: per person) is the same for every
         # deadline of the batch: resolved once.
         recipients: dict[tuple[Role, int, int | None], list[Recipient]] = {}
-        nothing: frozenset[str] = frozenset()
         for item in items:
             key = (item.rule_id, item.last_day)
             if key in seen:
@@ -177,7 +175,7 @@ class Planner:
                 log.warning("deadline %s has rule %s, not in the pack", item.frist_id, item.rule_id)
                 next_steps[item.frist_id] = None
                 continue
-            done = planned.get(item.frist_id, nothing)
+            done = item.planned
             # Usually every due occurrence but today's is planned: a set difference in C, and
             # the loop below runs over what is left.
             due = () if ladder.keys <= done else [o for o in ladder.due if o.key not in done]

@@ -41,6 +41,10 @@ class MemoryOutboxStore:
             if f.status is Status.OPEN and f.next_step_at is not None and f.next_step_at <= now
         ]
         due.sort(key=lambda f: (f.next_step_at or now, f.id))
+        planned: dict[int, set[str]] = {}
+        for n in self.data.notifications.values():
+            if n.frist_id is not None:
+                planned.setdefault(n.frist_id, set()).add(n.step)
         found = []
         for f in due[:limit]:
             case = self.data.cases[f.case_id]
@@ -53,6 +57,7 @@ class MemoryOutboxStore:
                     case.handlaggare_id,
                     f.created_at,
                     f.acknowledged_on,
+                    frozenset(planned.get(f.id, ())),
                 )
             )
         return found
@@ -78,14 +83,6 @@ class MemoryOutboxStore:
 
     async def units(self) -> dict[int, Unit]:
         return {u.id: Unit(u.id, u.name, u.escalation_channel) for u in self.data.units.values()}
-
-    async def planned_steps(self, frist_ids: Iterable[int]) -> dict[int, set[str]]:
-        wanted = set(frist_ids)
-        planned: dict[int, set[str]] = {}
-        for n in self.data.notifications.values():
-            if n.frist_id is not None and n.frist_id in wanted:
-                planned.setdefault(n.frist_id, set()).add(n.step)
-        return planned
 
     async def has_step(self, step: str) -> bool:
         return any(n.step == step for n in self.data.notifications.values())
