@@ -30,17 +30,10 @@ from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeSt
 from storage.repositories import _chunks
 
 _STAFF = (
-    Person.id,
-    Person.chat_user_id,
-    Person.email,
-    Person.name,
-    Person.role,
-    Person.enhet_id,
-    Person.active,
-    Person.absent_from,
-    Person.absent_to,
-    Person.substitute_id,
+    "SELECT id, chat_user_id, email, name, role, enhet_id, active, absent_from, absent_to, "
+    "substitute_id FROM person WHERE "
 )
+_ROLES = {role.value: role for role in Role}
 _NOTIFICATION_COLUMNS = (
     "frist_id, step, recipient, reason, due_at, next_attempt_at, state, late, payload, created_at, "
     "attempts, uncertain, possible_duplicate"
@@ -106,6 +99,20 @@ class _RawValues:
             text = self._texts[value] = utc.strftime("%Y-%m-%d %H:%M:%S.%f")
         return text
 
+    def mark(self, i: int) -> str:
+        return "?" if self.sqlite else f"${i}"
+
+    def any_of(self, column: str, values: list[int], i: int) -> str:
+        """`column` among `values`, bound from mark `i` on: an IN list (SQLite), one array
+        (PostgreSQL); see `ids`."""
+        if self.sqlite:
+            return f"{column} IN ({', '.join('?' * len(values))})"
+        return f"{column} = ANY(${i})"
+
+    def ids(self, values: list[int]) -> tuple:
+        """The parameters of `any_of`."""
+        return tuple(values) if self.sqlite else (values,)
+
     def iso(self, value: datetime | None) -> str | None:
         """A time as ISO text with its offset (PostgreSQL's JSON parameters), formatted once."""
         if value is None:
@@ -163,36 +170,53 @@ class SqlOutboxStore:
         ]
 
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
-        """Staff of these units and every socialchef (plain columns: no ORM objects)."""
-        ids = list(set(enhet_ids))
+        """Staff of these units and every socialchef, and their substitutes (raw SQL into
+        plain tuples, as `fristar_to_plan`: hundreds of people per tick)."""
+        raw = _RawValues(self.session.bind.dialect.name)
+        connection = await self.session.connection()
+        units = list(set(enhet_ids))
+        in_units = raw.any_of("enhet_id", units, 1)
         people = list(
             (
-                await self.session.execute(
-                    select(*_STAFF).where(
-                        or_(Person.enhet_id.in_(ids), Person.role == Role.SOCIALCHEF.value)
-                    )
+                await connection.exec_driver_sql(
+                    f"{_STAFF}{in_units} OR role = {raw.mark(2)}",
+                    (*raw.ids(units), Role.SOCIALCHEF.value),
                 )
             ).all()
         )
-        substitutes = {p.substitute_id for p in people if p.substitute_id} - {p.id for p in people}
+        substitutes = list({p[9] for p in people if p[9]} - {p[0] for p in people})
         if substitutes:
             people += (
-                await self.session.execute(select(*_STAFF).where(Person.id.in_(substitutes)))
+                await connection.exec_driver_sql(
+                    _STAFF + raw.any_of("id", substitutes, 1), raw.ids(substitutes)
+                )
             ).all()
+        day = date.fromisoformat if raw.sqlite else None
         return [
             StaffMember(
-                id=p.id,
-                chat_user_id=p.chat_user_id,
-                email=p.email,
-                name=p.name,
-                role=Role(p.role),
-                enhet_id=p.enhet_id,
-                active=p.active,
-                absent_from=p.absent_from,
-                absent_to=p.absent_to,
-                substitute_id=p.substitute_id,
+                id=id_,
+                chat_user_id=chat_user_id,
+                email=email,
+                name=name,
+                role=_ROLES[role],
+                enhet_id=enhet_id,
+                active=bool(active),
+                absent_from=absent_from if day is None or absent_from is None else day(absent_from),
+                absent_to=absent_to if day is None or absent_to is None else day(absent_to),
+                substitute_id=substitute_id,
             )
-            for p in people
+            for (
+                id_,
+                chat_user_id,
+                email,
+                name,
+                role,
+                enhet_id,
+                active,
+                absent_from,
+                absent_to,
+                substitute_id,
+            ) in people
         ]
 
     async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]:

@@ -75,8 +75,9 @@ class DueDeadline(NamedTuple):
     planned: frozenset[str]  # the step keys of every outbox row already planned for it
 
 
-@dataclass(frozen=True)
-class NewNotification:
+class NewNotification(NamedTuple):
+    """An outbox row to plan (a plain tuple: a busy tick builds thousands)."""
+
     frist_id: int | None
     step: str
     recipient: str

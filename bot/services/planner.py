@@ -159,6 +159,7 @@ class Planner:
             (k.removeprefix(UNREACHABLE_STATE) for k, v in unreachable.items() if v.value),
         )
         not_before = self.window.open_at(now)
+        late_before = now - self.grace
         today = now.astimezone(self.sending.tz).date()
         rows: list[NewNotification] = []
         next_steps: dict[int, datetime | None] = {}
@@ -181,7 +182,7 @@ class Planner:
             due = () if ladder.keys <= done else [o for o in ladder.due if o.key not in done]
             candidates = self._candidates(item, due, directory, done, now, today, recipients)
             if candidates:
-                rows += self._catch_up(item, candidates, now, not_before)
+                rows += self._catch_up(item, candidates, late_before, not_before)
             next_steps[item.frist_id] = ladder.next_at
         result.deadlines += len(items)
         result.planned += sum(1 for row in rows if row.state == PENDING)
@@ -226,12 +227,14 @@ class Planner:
         self,
         item: DueDeadline,
         candidates: list[tuple[Occurrence, Recipient]],
-        now: datetime,
+        late_before: datetime,
         not_before: datetime,
     ) -> list[NewNotification]:
+        """Per recipient, the latest candidate pending (late if due before `late_before` and
+        after the deadline was created; quieted if acknowledged that day), the rest superseded."""
         by_recipient: dict[str, list[tuple[Occurrence, Recipient]]] = {}
-        for occurrence, recipient in candidates:
-            by_recipient.setdefault(recipient.address, []).append((occurrence, recipient))
+        for pair in candidates:
+            by_recipient.setdefault(pair[1].address, []).append(pair)
         rows = []
         for address, entries in by_recipient.items():
             if len(entries) > 1:
@@ -247,7 +250,7 @@ class Planner:
                     state = QUIETED
                 late = (
                     state == PENDING
-                    and occurrence.due_at < now - self.grace
+                    and occurrence.due_at < late_before
                     and item.created_at is not None
                     and occurrence.due_at >= item.created_at
                 )
