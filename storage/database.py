@@ -55,7 +55,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection) -> None:
             readonly = connection.get_execution_options().get("frister_readonly", False)
-            connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+            # On aiosqlite's own connection (SQLAlchemy's run_async): one trip to its thread,
+            # where exec_driver_sql takes three (cursor, execute, close) on every transaction.
+            connection.connection.dbapi_connection.run_async(
+                lambda driver: driver.execute(statement)
+            )
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

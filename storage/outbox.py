@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -130,6 +131,33 @@ class SqlOutboxStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    # ---- raw statements -------------------------------------------------------------------
+
+    async def _driver(self) -> Any:
+        """The driver's own connection of this session's transaction (aiosqlite), begun."""
+        connection = await self.session.connection()
+        return (await connection.get_raw_connection()).driver_connection
+
+    async def _rows(self, raw: _RawValues, statement: str, parameters: Sequence) -> Sequence:
+        """All rows of a raw SELECT, as the driver returns them. On SQLite straight on
+        aiosqlite's connection: one trip to its thread (through SQLAlchemy: cursor, execute,
+        fetch, close), and no statement events or logging."""
+        if raw.sqlite:
+            return await (await self._driver()).execute_fetchall(statement, parameters)
+        connection = await self.session.connection()
+        return (await connection.exec_driver_sql(statement, tuple(parameters))).all()
+
+    async def _execute(
+        self, raw: _RawValues, statement: str, parameters: Sequence, many: bool = False
+    ) -> None:
+        """A raw write (`many`: once per parameter tuple), on SQLite as `_rows`."""
+        if raw.sqlite:
+            driver = await self._driver()
+            await (driver.executemany if many else driver.execute)(statement, parameters)
+            return
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(statement, list(parameters) if many else tuple(parameters))
+
     # ---- planning -------------------------------------------------------------------------
 
     async def fristar_to_plan(self, now: datetime, limit: int) -> list[DueDeadline]:
@@ -142,8 +170,7 @@ class SqlOutboxStore:
         parsed by regular expression) cost more than the query itself.
         """
         raw = _RawValues(self.session.bind.dialect.name)
-        connection = await self.session.connection()
-        rows = (await connection.exec_driver_sql(raw.due_deadlines, (raw.moment(now), limit))).all()
+        rows = await self._rows(raw, raw.due_deadlines, (raw.moment(now), limit))
         day, moment = date.fromisoformat, _sqlite_moment
         sqlite = raw.sqlite
         return [
@@ -173,24 +200,20 @@ class SqlOutboxStore:
         """Staff of these units and every socialchef, and their substitutes (raw SQL into
         plain tuples, as `fristar_to_plan`: hundreds of people per tick)."""
         raw = _RawValues(self.session.bind.dialect.name)
-        connection = await self.session.connection()
         units = list(set(enhet_ids))
         in_units = raw.any_of("enhet_id", units, 1)
         people = list(
-            (
-                await connection.exec_driver_sql(
-                    f"{_STAFF}{in_units} OR role = {raw.mark(2)}",
-                    (*raw.ids(units), Role.SOCIALCHEF.value),
-                )
-            ).all()
+            await self._rows(
+                raw,
+                f"{_STAFF}{in_units} OR role = {raw.mark(2)}",
+                (*raw.ids(units), Role.SOCIALCHEF.value),
+            )
         )
         substitutes = list({p[9] for p in people if p[9]} - {p[0] for p in people})
         if substitutes:
-            people += (
-                await connection.exec_driver_sql(
-                    _STAFF + raw.any_of("id", substitutes, 1), raw.ids(substitutes)
-                )
-            ).all()
+            people += await self._rows(
+                raw, _STAFF + raw.any_of("id", substitutes, 1), raw.ids(substitutes)
+            )
         day = date.fromisoformat if raw.sqlite else None
         return [
             StaffMember(
@@ -235,7 +258,6 @@ class SqlOutboxStore:
         if not rows:
             return
         raw = _RawValues(self.session.bind.dialect.name)
-        connection = await self.session.connection()
         if not raw.sqlite:
             values = [
                 (
@@ -251,7 +273,7 @@ class SqlOutboxStore:
                 )
                 for row in rows
             ]
-            await connection.exec_driver_sql(raw.insert_notifications, (json.dumps(values), now))
+            await self._execute(raw, raw.insert_notifications, (json.dumps(values), now))
             return
         created, no = raw.moment(now), raw.flag(False)
         values = [
@@ -272,7 +294,7 @@ class SqlOutboxStore:
             )
             for row in rows
         ]
-        await connection.exec_driver_sql(raw.insert_notifications, values)
+        await self._execute(raw, raw.insert_notifications, values, many=True)
 
     async def has_step(self, step: str) -> bool:
         """Whether any outbox row has this step key (alarms without a deadline)."""
@@ -291,12 +313,12 @@ class SqlOutboxStore:
         if not next_steps:
             return
         raw = _RawValues(self.session.bind.dialect.name)
-        connection = await self.session.connection()
         if raw.sqlite:
-            values: object = [(raw.moment(at), key) for key, at in next_steps.items()]
+            values = [(raw.moment(at), key) for key, at in next_steps.items()]
+            await self._execute(raw, raw.update_next_step, values, many=True)
         else:
-            values = (json.dumps([(key, raw.iso(at)) for key, at in next_steps.items()]),)
-        await connection.exec_driver_sql(raw.update_next_step, values)
+            values_json = json.dumps([(key, raw.iso(at)) for key, at in next_steps.items()])
+            await self._execute(raw, raw.update_next_step, (values_json,))
 
     # ---- delivery -------------------------------------------------------------------------
 
