@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadline import Deadline
@@ -27,7 +25,7 @@ from bot.ports.outbox import (
     Unit,
 )
 from storage.deadline_rows import deadline_of, deadlines_with_case
-from storage.models import Arende, Enhet, Frist, Notification, Person, RuntimeState
+from storage.models import Arende, Enhet, Frist, Notification, Person
 from storage.repositories import _chunks
 
 _STAFF = (
@@ -79,6 +77,15 @@ class _RawValues:
                 "UPDATE frist SET next_step_at = (e->>1)::timestamptz "
                 "FROM json_array_elements($1::json) AS e WHERE frist.id = (e->>0)::integer"
             )
+        self.set_state = (
+            'INSERT INTO runtime_state ("key", value, updated_at) '
+            f"VALUES ({mark(1)}, {mark(2)}, {mark(3)}) "
+            'ON CONFLICT ("key") DO UPDATE SET value = excluded.value, '
+            "updated_at = excluded.updated_at"
+        )
+        self.get_state = (
+            f'SELECT "key", value, updated_at FROM runtime_state WHERE "key" LIKE {mark(1)}'
+        )
         joined = "group_concat(step, char(31))" if self.sqlite else "string_agg(step, chr(31))"
         self.due_deadlines = (
             "SELECT frist.id, frist.rule_id, COALESCE(frist.extended_to, frist.last_day), "
@@ -243,10 +250,10 @@ class SqlOutboxStore:
         ]
 
     async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]:
-        rows = await self.session.execute(
-            select(Enhet.id, Enhet.escalation_channel).where(Enhet.id.in_(list(set(enhet_ids))))
-        )
-        return dict(rows.all())
+        raw = _RawValues(self.session.bind.dialect.name)
+        units = list(set(enhet_ids))
+        statement = "SELECT id, escalation_channel FROM enhet WHERE " + raw.any_of("id", units, 1)
+        return {id_: channel for id_, channel in await self._rows(raw, statement, raw.ids(units))}
 
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
         """Insert outbox rows; a (frist, step, recipient) already planned is left alone.
@@ -550,19 +557,14 @@ class SqlOutboxStore:
         return [FailedNotification(*row) for row in (await self.session.execute(query)).all()]
 
     async def set_state(self, key: str, value: str, now: datetime) -> None:
-        """One upsert (no read, no ORM object)."""
-        dialect = self.session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(RuntimeState).values(key=key, value=value, updated_at=now)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["key"],
-                set_={"value": statement.excluded.value, "updated_at": now},
-            )
-        )
+        """One raw upsert (no read, no ORM object): every tick writes its heartbeat."""
+        raw = _RawValues(self.session.bind.dialect.name)
+        await self._execute(raw, raw.set_state, (key, value, raw.moment(now)))
 
     async def get_state(self, prefix: str) -> dict[str, StateEntry]:
-        rows = await self.session.execute(
-            select(RuntimeState).where(RuntimeState.key.startswith(prefix))
-        )
-        return {r.key: StateEntry(r.value, r.updated_at) for r in rows.scalars().all()}
+        """Values whose key starts with `prefix` (LIKE, as SQLAlchemy's `startswith`)."""
+        raw = _RawValues(self.session.bind.dialect.name)
+        rows = await self._rows(raw, raw.get_state, (prefix + "%",))
+        if raw.sqlite:
+            return {key: StateEntry(value, _sqlite_moment(at)) for key, value, at in rows}
+        return {key: StateEntry(value, at) for key, value, at in rows}
