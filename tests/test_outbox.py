@@ -109,6 +109,31 @@ async def test_planned_once(app, delivery, slack, clock, staff):
     assert len(dm_texts(slack, "U0HANDL01")) == 1
 
 
+async def test_a_tick_in_several_batches_plans_every_deadline_once(app, engine, clock, staff):
+    """Batches of two (a transaction each): every due deadline gets its rows, a second tick
+    plans nothing more, and the tick leaves its heartbeat."""
+    cases = [(f"IFO {i}", NORD, "U0HANDL01", "anmalan_inkom", date(2026, 6, 12)) for i in range(5)]
+    await import_rows(app, *cases)
+    planner = app.planner()
+    planner.batch = 2
+    first = await planner.tick()
+    assert first.deadlines > planner.batch * 2  # at least three batches
+    per_deadline: dict[int | None, int] = {}
+    for row in await rows(engine):
+        per_deadline[row.frist_id] = per_deadline.get(row.frist_id, 0) + 1
+    # Each case's skyddsbedömning is due today (its förhandsbedömning is only put on its
+    # ladder): one deadline with rows per case, none left out, the same rows each.
+    assert len(per_deadline) == len(cases)
+    assert len(set(per_deadline.values())) == 1
+    assert first.planned == sum(per_deadline.values())
+    again = await planner.tick()
+    assert (again.deadlines, again.planned, again.superseded) == (0, 0, 0)
+    async with app.unit_of_work() as uow:
+        beat = await uow.outbox.get_state("planner:last_tick")
+    assert beat["planner:last_tick"].value == clock.now().isoformat()
+    assert beat["planner:last_tick"].updated_at == clock.now()
+
+
 async def test_reminder_on_previous_working_day_at_eight(app, delivery, slack, clock, staff):
     # Förhandsbedömning 12 June -> 26 June. The -7d step is 19 June, midsommarafton, so it
     # goes out on Thursday 18 June at 08:00 Stockholm time (06:00 UTC, summer time).
