@@ -60,7 +60,7 @@ class _RawValues:
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
         self._texts: dict[datetime, str] = {}
-        mark = (lambda i: "?") if self.sqlite else (lambda i: f"${i}")
+        mark = self.mark
         if self.sqlite:
             self.insert_notifications = (
                 f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
