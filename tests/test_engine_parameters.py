@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from storage.database import create_engine
+from tests.conftest import POSTGRES_URL
 
 SECRET = "anna.andersson@example.se"
 
@@ -32,5 +33,18 @@ async def test_the_setting_cannot_be_turned_off_by_a_caller(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", hide_parameters=False)
     try:
         assert engine.sync_engine.hide_parameters
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FRISTER_TEST_DATABASE_URL")
+async def test_postgresql_sessions_run_without_jit():
+    engine = create_engine(
+        POSTGRES_URL, connect_args={"server_settings": {"search_path": "public"}}
+    )
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SHOW jit"))).scalar() == "off"
+            assert (await connection.execute(text("SHOW search_path"))).scalar() == "public"
     finally:
         await engine.dispose()
