@@ -44,7 +44,7 @@ async def handle_mine(
     if not allowed(actor(me), Action.MY_DEADLINES):
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
     today = ctx.today()
-    owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
+    owners = [me.stored_id, *await ctx.askers.stands_in_for(uow, me, today)]
     every = await uow.chat.deadline_items(handlaggare_ids=owners)
     if c.every:
         title = _("All your open deadlines")
@@ -85,7 +85,7 @@ async def handle_overdue(
         items = await uow.chat.deadline_items(enhet_id=me.enhet_id, until=yesterday)
         title = _("Overdue deadlines, {unit}").format(unit=me.enhet)
     else:
-        owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
+        owners = [me.stored_id, *await ctx.askers.stands_in_for(uow, me, today)]
         items = await uow.chat.deadline_items(handlaggare_ids=owners, until=yesterday)
         title = _("Your overdue deadlines")
         mine = me
