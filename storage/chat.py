@@ -231,6 +231,26 @@ class SqlChatStore:
             for row in rows.all()
         ]
 
+    async def open_per_owner(
+        self, enhet_id: int | None, today: date
+    ) -> list[tuple[int | None, int, int]]:
+        day = _effective_day()
+        query = (
+            select(
+                Arende.handlaggare_id,
+                func.count(),
+                func.count(case((day < today, 1))),
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .where(_status(enhet_id is not None) == "open")
+            .group_by(Arende.handlaggare_id)
+            .order_by(func.min(day), Arende.handlaggare_id.is_(None), Arende.handlaggare_id)
+        )
+        if enhet_id is not None:
+            query = query.where(Arende.enhet_id == enhet_id)
+        rows = await self.session.execute(query)
+        return [(row[0], row[1], row[2]) for row in rows.all()]
+
     async def case_info(self, code: str) -> CaseInfo | None:
         row = (
             await self.session.execute(

@@ -101,16 +101,19 @@ async def handle_team(
     if isinstance(unit, Answer):
         return unit
     today = ctx.today()
-    items = await uow.chat.deadline_items(enhet_id=unit.id)
+    days = c.days or TEAM_DAYS
+    horizon = today + timedelta(days=days)
+    # Only the listed deadlines are read; the rest are counted in the database.
+    listed = await uow.chat.deadline_items(enhet_id=unit.id, until=horizon)
+    owners = await uow.chat.open_per_owner(unit.id, today)
     counts = await uow.chat.counts(unit.id, today, today - timedelta(days=STATS_DAYS))
     title = _("Team overview, {unit}").format(unit=unit.name or _("all units"))
-    staff = await uow.chat.staff_by_ids({i.handlaggare_id for i in items if i.handlaggare_id})
+    staff = await uow.chat.staff_by_ids({pid for pid, _open, _late in owners if pid})
     per_person: Counter[int | None] = Counter()
     per_person_late: Counter[int | None] = Counter()
-    for item in items:
-        per_person[item.handlaggare_id] += 1
-        if item.effective_last_day < today:
-            per_person_late[item.handlaggare_id] += 1
+    for pid, open_, late in owners:
+        per_person[pid] = open_
+        per_person_late[pid] = late
     people = [
         _("{who}: open {open}, overdue {late}").format(
             who=mention(staff[pid].chat_user_id)
@@ -121,11 +124,8 @@ async def handle_team(
         )
         for pid in sorted(per_person, key=lambda p: (-per_person_late[p], -per_person[p]))
     ]
-    days = c.days or TEAM_DAYS
-    horizon = today + timedelta(days=days)
-    listed = [i for i in items if i.effective_last_day <= horizon]
     lines = [line(ctx, i, today, owner=True) for i in by_urgency(listed, today)]
-    later = len(items) - len(listed)
+    later = sum(per_person.values()) - len(listed)
     if later:
         lines.append(
             ngettext(
