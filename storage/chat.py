@@ -30,6 +30,9 @@ from storage.models import (
 from storage.repositories import _chunks
 
 
+_FRIST, _ARENDE, _PERSON = Frist.__table__, Arende.__table__, Person.__table__  # type: ignore[attr-defined]
+
+
 def _effective_day():
     """The extended last day if there is one, else the legal last day."""
     return func.coalesce(Frist.extended_to, Frist.last_day)
@@ -170,43 +173,46 @@ class SqlChatStore:
         open_only: bool = True,
         until: date | None = None,
     ) -> list[Deadline]:
+        # Core columns (not ORM attributes): the rows skip the ORM's loading machinery.
+        F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
+        day = func.coalesce(F.extended_to, F.last_day)
         query = (
             select(
-                Frist.id,
-                Frist.arende_id,
-                Arende.code,
-                Frist.rule_id,
-                Frist.trigger_date,
-                Frist.last_day,
-                Frist.extended_to,
-                Frist.status,
-                Frist.closed_on,
-                and_(Frist.status != "open", Frist.closing_handelse_id.is_(None)),
-                Frist.done_by,
-                Arende.enhet_id,
-                Arende.handlaggare_id,
-                Person.chat_user_id,
-                Frist.acknowledged_on,
-                Frist.extension_reason,
-                Frist.extension_level,
+                F.id,
+                F.arende_id,
+                A.code,
+                F.rule_id,
+                F.trigger_date,
+                F.last_day,
+                F.extended_to,
+                F.status,
+                F.closed_on,
+                and_(F.status != "open", F.closing_handelse_id.is_(None)),
+                F.done_by,
+                A.enhet_id,
+                A.handlaggare_id,
+                P.chat_user_id,
+                F.acknowledged_on,
+                F.extension_reason,
+                F.extension_level,
             )
-            .join(Arende, Arende.id == Frist.arende_id)
-            .outerjoin(Person, Person.id == Arende.handlaggare_id)
-            .order_by(_effective_day(), Arende.code, Frist.rule_id, Frist.id)
+            .join(_ARENDE, A.id == F.arende_id)
+            .outerjoin(_PERSON, P.id == A.handlaggare_id)
+            .order_by(day, A.code, F.rule_id, F.id)
         )
         if open_only:
             scoped = not (handlaggare_ids is None and enhet_id is None and case_ids is None)
-            query = query.where(_status(scoped) == "open")
+            query = query.where((F.status.concat("") if scoped else F.status) == "open")
         if handlaggare_ids is not None:
-            query = query.where(Arende.handlaggare_id.in_(list(set(handlaggare_ids))))
+            query = query.where(A.handlaggare_id.in_(list(set(handlaggare_ids))))
         if enhet_id is not None:
-            query = query.where(Arende.enhet_id == enhet_id)
+            query = query.where(A.enhet_id == enhet_id)
         if case_ids is not None:
-            query = query.where(Frist.arende_id.in_(list(set(case_ids))))
+            query = query.where(F.arende_id.in_(list(set(case_ids))))
         if frist_ids is not None:
-            query = query.where(Frist.id.in_(list(set(frist_ids))))
+            query = query.where(F.id.in_(list(set(frist_ids))))
         if until is not None:
-            query = query.where(_effective_day() <= until)
+            query = query.where(day <= until)
         rows = await self.session.execute(query)
         return [
             Deadline(
