@@ -29,8 +29,8 @@ from storage.models import (
 )
 from storage.repositories import _chunks
 
-
-_FRIST, _ARENDE, _PERSON = Frist.__table__, Arende.__table__, Person.__table__  # type: ignore[attr-defined]
+# The tables beneath the models: Core statements on them skip the ORM's loading of rows.
+_FRIST, _ARENDE, _PERSON = Frist.__table__, Arende.__table__, Person.__table__
 
 
 def _effective_day():
@@ -173,7 +173,6 @@ class SqlChatStore:
         open_only: bool = True,
         until: date | None = None,
     ) -> list[Deadline]:
-        # Core columns (not ORM attributes): the rows skip the ORM's loading machinery.
         F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
         day = func.coalesce(F.extended_to, F.last_day)
         query = (
@@ -236,6 +235,19 @@ class SqlChatStore:
             )
             for row in rows.all()
         ]
+
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        F, A = _FRIST.c, _ARENDE.c
+        query = (
+            select(func.count())
+            .select_from(_FRIST.join(_ARENDE, A.id == F.arende_id))
+            .where(
+                A.handlaggare_id.in_(list(set(handlaggare_ids))),
+                F.status.concat("") == "open",  # from the cases, as in deadline_items
+                func.coalesce(F.extended_to, F.last_day) > day,
+            )
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def open_per_owner(
         self, enhet_id: int | None, today: date

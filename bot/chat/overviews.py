@@ -45,15 +45,16 @@ async def handle_mine(
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
     today = ctx.today()
     owners = [me.stored_id, *await ctx.askers.stands_in_for(uow, me, today)]
-    every = await uow.chat.deadline_items(handlaggare_ids=owners)
     if c.every:
+        every = await uow.chat.deadline_items(handlaggare_ids=owners)
         title = _("All your open deadlines")
         if not every:
             return short_answer(_("You have no open deadlines."), title)
         return Answer(deadline_list(ctx, title, every, today, me))
     horizon = today + timedelta(days=c.days)
-    items = [i for i in every if i.effective_last_day <= horizon]
-    later = len(every) - len(items)
+    # Only the listed deadlines are read; the later ones are counted in the database.
+    items = await uow.chat.deadline_items(handlaggare_ids=owners, until=horizon)
+    later = await uow.chat.open_after(owners, horizon)
     title = ngettext(
         "Your deadlines, the next {n} day", "Your deadlines, the next {n} days", c.days
     ).format(n=c.days)

@@ -104,6 +104,10 @@ class ChatStore(Protocol):
         until: date | None = None,
     ) -> list[DeadlineItem]: ...
 
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        """How many open deadlines of these handläggare's cases end after `day`."""
+        ...
+
     async def open_per_owner(
         self, enhet_id: int | None, today: date
     ) -> list[tuple[int | None, int, int]]:

@@ -211,6 +211,10 @@ class MemoryChatStore:
         )
         self.data.replan_people([person.id], now)
 
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        items = await self.deadline_items(handlaggare_ids=handlaggare_ids)
+        return sum(1 for item in items if item.effective_last_day > day)
+
     async def open_per_owner(
         self, enhet_id: int | None, today: date
     ) -> list[tuple[int | None, int, int]]:
