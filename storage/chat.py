@@ -3,10 +3,11 @@ channel links and the memory of processed requests."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import Date, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,52 @@ def _status(scoped: bool):
     ix_frist_arende_id) whatever its statistics, instead of reading every open deadline
     through ix_frist_next_step (what SQLite picks without ANALYZE)."""
     return Frist.status.concat("") if scoped else Frist.status
+
+
+@functools.cache
+def _deadline_query(given: frozenset[str], open_only: bool) -> Select:
+    """The deadline list's statement for the filters `given` (bound parameters of the same
+    names): built once per shape, so that a question does not build and key it again."""
+    F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
+    day = func.coalesce(F.extended_to, F.last_day)
+    query = (
+        select(
+            F.id,
+            F.arende_id,
+            A.code,
+            F.rule_id,
+            F.trigger_date,
+            F.last_day,
+            F.extended_to,
+            F.status,
+            F.closed_on,
+            and_(F.status != "open", F.closing_handelse_id.is_(None)),
+            F.done_by,
+            A.enhet_id,
+            A.handlaggare_id,
+            P.chat_user_id,
+            F.acknowledged_on,
+            F.extension_reason,
+            F.extension_level,
+        )
+        .join(_ARENDE, A.id == F.arende_id)
+        .outerjoin(_PERSON, P.id == A.handlaggare_id)
+        .order_by(day, A.code, F.rule_id, F.id)
+    )
+    if open_only:
+        scoped = bool(given & {"handlaggare_ids", "enhet_id", "case_ids"})
+        query = query.where((F.status.concat("") if scoped else F.status) == "open")
+    if "handlaggare_ids" in given:
+        query = query.where(A.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)))
+    if "enhet_id" in given:
+        query = query.where(A.enhet_id == bindparam("enhet_id"))
+    if "case_ids" in given:
+        query = query.where(F.arende_id.in_(bindparam("case_ids", expanding=True)))
+    if "frist_ids" in given:
+        query = query.where(F.id.in_(bindparam("frist_ids", expanding=True)))
+    if "until" in given:
+        query = query.where(day <= bindparam("until", type_=Date))
+    return query
 
 
 def _staff(person: Person, enhet: str | None) -> StaffMember:
@@ -173,46 +220,19 @@ class SqlChatStore:
         open_only: bool = True,
         until: date | None = None,
     ) -> list[Deadline]:
-        F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
-        day = func.coalesce(F.extended_to, F.last_day)
-        query = (
-            select(
-                F.id,
-                F.arende_id,
-                A.code,
-                F.rule_id,
-                F.trigger_date,
-                F.last_day,
-                F.extended_to,
-                F.status,
-                F.closed_on,
-                and_(F.status != "open", F.closing_handelse_id.is_(None)),
-                F.done_by,
-                A.enhet_id,
-                A.handlaggare_id,
-                P.chat_user_id,
-                F.acknowledged_on,
-                F.extension_reason,
-                F.extension_level,
-            )
-            .join(_ARENDE, A.id == F.arende_id)
-            .outerjoin(_PERSON, P.id == A.handlaggare_id)
-            .order_by(day, A.code, F.rule_id, F.id)
-        )
-        if open_only:
-            scoped = not (handlaggare_ids is None and enhet_id is None and case_ids is None)
-            query = query.where((F.status.concat("") if scoped else F.status) == "open")
+        params: dict[str, object] = {}
         if handlaggare_ids is not None:
-            query = query.where(A.handlaggare_id.in_(list(set(handlaggare_ids))))
+            params["handlaggare_ids"] = list(set(handlaggare_ids))
         if enhet_id is not None:
-            query = query.where(A.enhet_id == enhet_id)
+            params["enhet_id"] = enhet_id
         if case_ids is not None:
-            query = query.where(F.arende_id.in_(list(set(case_ids))))
+            params["case_ids"] = list(set(case_ids))
         if frist_ids is not None:
-            query = query.where(F.id.in_(list(set(frist_ids))))
+            params["frist_ids"] = list(set(frist_ids))
         if until is not None:
-            query = query.where(day <= until)
-        rows = await self.session.execute(query)
+            params["until"] = until
+        query = _deadline_query(frozenset(params), open_only)
+        rows = await self.session.execute(query, params)
         return [
             Deadline(
                 frist_id=row[0],
