@@ -93,6 +93,42 @@ def _deadline_query(given: frozenset[str], open_only: bool) -> Select:
     return query
 
 
+# How many open deadlines of some handläggare end after a day (from their cases, as the list).
+_OPEN_AFTER = (
+    select(func.count())
+    .select_from(_FRIST.join(_ARENDE, _ARENDE.c.id == _FRIST.c.arende_id))
+    .where(
+        _ARENDE.c.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)),
+        _FRIST.c.status.concat("") == "open",
+        func.coalesce(_FRIST.c.extended_to, _FRIST.c.last_day) > bindparam("day", type_=Date),
+    )
+)
+
+
+# A member of staff by chat id, as StaffMember's fields (Core: no ORM object is loaded).
+_STAFF_BY_CHAT_ID = (
+    select(
+        *(
+            _PERSON.c[name]
+            for name in (
+                "id",
+                "chat_user_id",
+                "email",
+                "role",
+                "enhet_id",
+                "active",
+                "absent_from",
+                "absent_to",
+                "substitute_id",
+            )
+        ),
+        Enhet.__table__.c.name.label("enhet"),
+    )
+    .outerjoin(Enhet.__table__, Enhet.__table__.c.id == _PERSON.c.enhet_id)
+    .where(_PERSON.c.chat_user_id == bindparam("chat_user_id"))
+)
+
+
 def _staff(person: Person, enhet: str | None) -> StaffMember:
     return StaffMember(
         id=person.id,
@@ -115,14 +151,12 @@ class SqlChatStore:
     # ---- staff ----------------------------------------------------------------------------
 
     async def staff_by_chat_id(self, chat_user_id: str) -> StaffMember | None:
-        row = (
-            await self.session.execute(
-                select(Person, Enhet.name)
-                .outerjoin(Enhet, Enhet.id == Person.enhet_id)
-                .where(Person.chat_user_id == chat_user_id)
-            )
-        ).first()
-        return _staff(row[0], row[1]) if row else None
+        found = await self.session.execute(_STAFF_BY_CHAT_ID, {"chat_user_id": chat_user_id})
+        row = found.first()
+        if row is None:
+            return None
+        fields = dict(row._mapping)
+        return StaffMember(**{**fields, "role": Role(fields["role"])})
 
     async def link_by_email(self, email: str, chat_user_id: str) -> bool:
         result = await self.session.execute(
@@ -257,17 +291,8 @@ class SqlChatStore:
         ]
 
     async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
-        F, A = _FRIST.c, _ARENDE.c
-        query = (
-            select(func.count())
-            .select_from(_FRIST.join(_ARENDE, A.id == F.arende_id))
-            .where(
-                A.handlaggare_id.in_(list(set(handlaggare_ids))),
-                F.status.concat("") == "open",  # from the cases, as in deadline_items
-                func.coalesce(F.extended_to, F.last_day) > day,
-            )
-        )
-        return int((await self.session.execute(query)).scalar_one())
+        params = {"handlaggare_ids": list(set(handlaggare_ids)), "day": day}
+        return int((await self.session.execute(_OPEN_AFTER, params)).scalar_one())
 
     async def open_per_owner(
         self, enhet_id: int | None, today: date
