@@ -129,6 +129,14 @@ _STAFF_BY_CHAT_ID = (
 )
 
 
+# Colleagues away on a day whose substitute is a given person.
+_STANDING_IN_FOR = select(_PERSON.c.id).where(
+    _PERSON.c.substitute_id == bindparam("person_id"),
+    _PERSON.c.absent_from <= bindparam("day", type_=Date),
+    func.coalesce(_PERSON.c.absent_to, _PERSON.c.absent_from) >= bindparam("day", type_=Date),
+)
+
+
 def _staff(person: Person, enhet: str | None) -> StaffMember:
     return StaffMember(
         id=person.id,
@@ -179,13 +187,7 @@ class SqlChatStore:
 
     async def standing_in_for(self, person_id: int, day: date) -> list[int]:
         """Colleagues away on `day` whose substitute is `person_id`."""
-        rows = await self.session.execute(
-            select(Person.id).where(
-                Person.substitute_id == person_id,
-                Person.absent_from <= day,
-                func.coalesce(Person.absent_to, Person.absent_from) >= day,
-            )
-        )
+        rows = await self.session.execute(_STANDING_IN_FOR, {"person_id": person_id, "day": day})
         return [row[0] for row in rows.all()]
 
     async def staff_in(self, enhet_id: int | None) -> list[StaffMember]:
