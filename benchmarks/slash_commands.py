@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -73,6 +74,7 @@ class Round:
     failed: int = 0
     elapsed: float = 0.0
     answering: bool = True
+    cpu: float | None = None  # CPU seconds the server process used during the round
 
     @property
     def answered(self) -> int:
@@ -172,6 +174,12 @@ async def load(
             result.answers.append(at - sent_at[key])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far, every thread (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -243,7 +251,7 @@ async def run(args) -> tuple[list[Round], dict, int]:
                 **settings,
                 **serve_clock(Path(folder)),
             )
-            serve = Serve(env, Path(folder))
+            serve = Serve(env, Path(folder), args.profile and args.profile.resolve())
             try:
                 deadline = time.monotonic() + 120
                 while (frister_port := serve_port(serve)) is None:
@@ -262,7 +270,9 @@ async def run(args) -> tuple[list[Round], dict, int]:
                     base = Round("minimal bolt", rate, args.seconds, answering=False)
                     await load(baseline, base, users, slack, answers, f"min{rate}")
                     ours = Round("frister", rate, args.seconds)
+                    before = cpu_seconds(serve.proc.pid)
                     await load(frister, ours, users, slack, answers, f"fr{rate}")
+                    ours.cpu = cpu_seconds(serve.proc.pid) - before
                     serve.sample()
                     rounds += [base, ours]
                 async with aiohttp.ClientSession() as session:
@@ -312,6 +322,11 @@ def report(rounds: list[Round], counts: dict, deadlines: int, args) -> None:
             f"answered {share:.1%} (target >= 99 %); lost {ours.lost} (target 0); answer p99 "
             f"{ms(percentile(ours.answers, 0.99))} ms (target < 500 ms)"
         )
+        if ours.cpu is not None and ours.sent:
+            print(
+                f"{ours.rate}/s: frister serve used {ours.cpu:.1f} s of CPU in the round, "
+                f"{ours.cpu / ours.sent * 1000:.2f} ms per request sent (answered or shed)"
+            )
     print(f"frister serve's own counts (/healthz, warm-up included): {counts}")
 
 
@@ -322,6 +337,9 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=0, help="FRISTER_ANSWER_WORKERS")
     parser.add_argument("--queue", type=int, default=0, help="FRISTER_ANSWER_QUEUE")
+    parser.add_argument(
+        "--profile", type=Path, help="run frister serve under cProfile, its stats to this file"
+    )
     args = parser.parse_args()
     args.rates = [int(r) for r in args.rates.split(",")]
     i18n.activate("sv_SE")
