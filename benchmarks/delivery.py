@@ -99,13 +99,15 @@ async def seed_outbox(db: Database, n: int, recipients: int, layout: str) -> dic
 
 
 class Serve:
-    """`python -m bot.cli serve`, its stderr kept, its peak RSS sampled."""
+    """`python -m bot.cli serve`, its stderr kept, its peak RSS sampled; under cProfile when
+    `profile` is given (the statistics are written there when it stops)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, profile: Path | None = None) -> None:
         self.lines: list[str] = []
         self.peak = 0
+        profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            [sys.executable, *profiler, "-m", "bot.cli", "serve"],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,

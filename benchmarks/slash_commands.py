@@ -1,6 +1,7 @@
 """Benchmark 3: slash commands under load: acknowledgements and answers.
 
     python -m benchmarks.slash_commands [--deadlines 100000] [--rates 200] [--seconds 60]
+        [--backend sqlite|postgresql] [--processes 1]
 
 A real `frister serve` subprocess in HTTP mode on a database with N open deadlines (SQLite,
 the embedded default; see benchmarks/common.py), and in the same run a minimal bolt-python
@@ -19,13 +20,15 @@ Open loop: a request is sent on schedule whether or not earlier ones have been a
 slow server shows as latency, not as a lower rate.
 
 Target (200/s for 60 s, 100k deadlines, one process, SQLite): ack p99 <= 2x the minimal bolt
-app's; 0 lost; >= 99 % answered; answer p99 < 500 ms.
+app's; 0 lost; >= 99 % answered; answer p99 < 500 ms. With `--backend postgresql --processes
+N` the requests go to N replicas in turn, as a load balancer would send them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -73,6 +76,7 @@ class Round:
     failed: int = 0
     elapsed: float = 0.0
     answering: bool = True
+    cpu: float | None = None  # CPU seconds the server process used during the round
 
     @property
     def answered(self) -> int:
@@ -112,9 +116,16 @@ def command_body(key: str, number: int, users: list[str], response_url: str) -> 
 
 
 async def load(
-    url: str, result: Round, users: list[str], slack: SlackStandIn, answers: Answers, tag: str
+    urls: str | list[str],
+    result: Round,
+    users: list[str],
+    slack: SlackStandIn,
+    answers: Answers,
+    tag: str,
 ) -> None:
-    """Open loop: request i is sent at start + i/rate. Then wait for the answers."""
+    """Open loop: request i is sent at start + i/rate (to the servers in turn, as a load
+    balancer would). Then wait for the answers."""
+    urls = [urls] if isinstance(urls, str) else urls
     sent_at: dict[str, float] = {}
     total = result.rate * result.seconds
     result.sent = total
@@ -128,6 +139,7 @@ async def load(
             headers = signed_headers(SECRET, body)
             started = sent_at[key] = time.perf_counter()
             try:
+                url = urls[number % len(urls)]
                 async with session.post(url, data=body, headers=headers) as response:
                     text = await response.text()
                     if response.status != 200:
@@ -172,6 +184,12 @@ async def load(
             result.answers.append(at - sent_at[key])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far, every thread (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -213,7 +231,7 @@ def serve_port(serve: Serve) -> int | None:
 
 async def run(args) -> tuple[list[Round], dict, int]:
     rounds: list[Round] = []
-    async with database("sqlite") as db, SlackStandIn() as slack:
+    async with database(args.backend) as db, SlackStandIn() as slack:
         seeded = await seed_deadlines(db, args.deadlines)
         _units, people = staff_rows()
         users = [person[1] for person in people]
@@ -243,15 +261,19 @@ async def run(args) -> tuple[list[Round], dict, int]:
                 **settings,
                 **serve_clock(Path(folder)),
             )
-            serve = Serve(env, Path(folder))
+            profile = args.profile and args.profile.resolve()
+            serves = [Serve(env, Path(folder), profile) for _ in range(args.processes)]
             try:
                 deadline = time.monotonic() + 120
-                while (frister_port := serve_port(serve)) is None:
-                    serve.check()
-                    if time.monotonic() > deadline:
-                        raise SystemExit("frister serve did not start")
-                    await asyncio.sleep(0.1)
-                frister = f"http://127.0.0.1:{frister_port}/slack/events"
+                ports: list[int] = []
+                for serve in serves:
+                    while (frister_port := serve_port(serve)) is None:
+                        serve.check()
+                        if time.monotonic() > deadline:
+                            raise SystemExit("frister serve did not start")
+                        await asyncio.sleep(0.1)
+                    ports.append(frister_port)
+                frister = [f"http://127.0.0.1:{p}/slack/events" for p in ports]
                 baseline = f"http://127.0.0.1:{port}/slack/events"
                 await wait_for(baseline, minimal)
                 warm = Round("warm-up", 10, 3)
@@ -262,17 +284,24 @@ async def run(args) -> tuple[list[Round], dict, int]:
                     base = Round("minimal bolt", rate, args.seconds, answering=False)
                     await load(baseline, base, users, slack, answers, f"min{rate}")
                     ours = Round("frister", rate, args.seconds)
+                    before = sum(cpu_seconds(serve.proc.pid) for serve in serves)
                     await load(frister, ours, users, slack, answers, f"fr{rate}")
-                    serve.sample()
+                    ours.cpu = sum(cpu_seconds(serve.proc.pid) for serve in serves) - before
+                    for serve in serves:
+                        serve.sample()
                     rounds += [base, ours]
+                counts: dict = {}
                 async with aiohttp.ClientSession() as session:
-                    health = f"http://127.0.0.1:{frister_port}/healthz"
-                    async with session.get(health) as response:
-                        counts = (await response.json())["checks"].get("answers", {})
+                    for p in ports:
+                        async with session.get(f"http://127.0.0.1:{p}/healthz") as response:
+                            found = (await response.json())["checks"].get("answers", {})
+                        for key, value in found.items():
+                            counts[key] = value if key == "ok" else counts.get(key, 0) + value
                 counts["warm-up answered"] = warm.answered
-                counts["peak_rss_mib"] = round(serve.peak / 2**20)
+                counts["peak_rss_mib"] = max(round(serve.peak / 2**20) for serve in serves)
             finally:
-                serve.stop()
+                for serve in serves:
+                    serve.stop()
                 minimal.terminate()
                 minimal.wait(timeout=10)
     return rounds, counts, seeded.deadlines
@@ -283,7 +312,9 @@ def ms(value: float | None) -> str:
 
 
 def report(rounds: list[Round], counts: dict, deadlines: int, args) -> None:
-    print(f"{deadlines:,} open deadlines, SQLite, one process; {args.seconds} s per rate")
+    processes = "one process" if args.processes == 1 else f"{args.processes} processes"
+    backend = "SQLite" if args.backend == "sqlite" else "PostgreSQL"
+    print(f"{deadlines:,} open deadlines, {backend}, {processes}; {args.seconds} s per rate")
     print()
     print(
         "| app | rate | sent | ack p50 ms | ack p99 ms | ack max ms | answered | shed | failed"
@@ -312,6 +343,11 @@ def report(rounds: list[Round], counts: dict, deadlines: int, args) -> None:
             f"answered {share:.1%} (target >= 99 %); lost {ours.lost} (target 0); answer p99 "
             f"{ms(percentile(ours.answers, 0.99))} ms (target < 500 ms)"
         )
+        if ours.cpu is not None and ours.sent:
+            print(
+                f"{ours.rate}/s: frister serve used {ours.cpu:.1f} s of CPU in the round, "
+                f"{ours.cpu / ours.sent * 1000:.2f} ms per request sent (answered or shed)"
+            )
     print(f"frister serve's own counts (/healthz, warm-up included): {counts}")
 
 
@@ -320,10 +356,19 @@ async def main() -> None:
     parser.add_argument("--deadlines", type=int, default=100_000)
     parser.add_argument("--rates", default="200")
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="frister serve processes (PostgreSQL: replicas)"
+    )
     parser.add_argument("--workers", type=int, default=0, help="FRISTER_ANSWER_WORKERS")
     parser.add_argument("--queue", type=int, default=0, help="FRISTER_ANSWER_QUEUE")
+    parser.add_argument(
+        "--profile", type=Path, help="run frister serve under cProfile, its stats to this file"
+    )
     args = parser.parse_args()
     args.rates = [int(r) for r in args.rates.split(",")]
+    if args.processes > 1 and args.backend == "sqlite":
+        parser.error("several processes need --backend postgresql")
     i18n.activate("sv_SE")
     print_machine(machine())
     rounds, counts, deadlines = await run(args)

@@ -3,10 +3,11 @@ channel links and the memory of processed requests."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import Date, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,9 @@ from storage.models import (
 )
 from storage.repositories import _chunks
 
+# The tables beneath the models: Core statements on them skip the ORM's loading of rows.
+_FRIST, _ARENDE, _PERSON = Frist.__table__, Arende.__table__, Person.__table__
+
 
 def _effective_day():
     """The extended last day if there is one, else the legal last day."""
@@ -41,6 +45,96 @@ def _status(scoped: bool):
     ix_frist_arende_id) whatever its statistics, instead of reading every open deadline
     through ix_frist_next_step (what SQLite picks without ANALYZE)."""
     return Frist.status.concat("") if scoped else Frist.status
+
+
+@functools.cache
+def _deadline_query(given: frozenset[str], open_only: bool) -> Select:
+    """The deadline list's statement for the filters `given` (bound parameters of the same
+    names): built once per shape, so that a question does not build and key it again."""
+    F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
+    day = func.coalesce(F.extended_to, F.last_day)
+    query = (
+        select(
+            F.id,
+            F.arende_id,
+            A.code,
+            F.rule_id,
+            F.trigger_date,
+            F.last_day,
+            F.extended_to,
+            F.status,
+            F.closed_on,
+            and_(F.status != "open", F.closing_handelse_id.is_(None)),
+            F.done_by,
+            A.enhet_id,
+            A.handlaggare_id,
+            P.chat_user_id,
+            F.acknowledged_on,
+            F.extension_reason,
+            F.extension_level,
+        )
+        .join(_ARENDE, A.id == F.arende_id)
+        .outerjoin(_PERSON, P.id == A.handlaggare_id)
+        .order_by(day, A.code, F.rule_id, F.id)
+    )
+    if open_only:
+        scoped = bool(given & {"handlaggare_ids", "enhet_id", "case_ids"})
+        query = query.where((F.status.concat("") if scoped else F.status) == "open")
+    if "handlaggare_ids" in given:
+        query = query.where(A.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)))
+    if "enhet_id" in given:
+        query = query.where(A.enhet_id == bindparam("enhet_id"))
+    if "case_ids" in given:
+        query = query.where(F.arende_id.in_(bindparam("case_ids", expanding=True)))
+    if "frist_ids" in given:
+        query = query.where(F.id.in_(bindparam("frist_ids", expanding=True)))
+    if "until" in given:
+        query = query.where(day <= bindparam("until", type_=Date))
+    return query
+
+
+# How many open deadlines of some handläggare end after a day (from their cases, as the list).
+_OPEN_AFTER = (
+    select(func.count())
+    .select_from(_FRIST.join(_ARENDE, _ARENDE.c.id == _FRIST.c.arende_id))
+    .where(
+        _ARENDE.c.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)),
+        _FRIST.c.status.concat("") == "open",
+        func.coalesce(_FRIST.c.extended_to, _FRIST.c.last_day) > bindparam("day", type_=Date),
+    )
+)
+
+
+# A member of staff by chat id, as StaffMember's fields (Core: no ORM object is loaded).
+_STAFF_BY_CHAT_ID = (
+    select(
+        *(
+            _PERSON.c[name]
+            for name in (
+                "id",
+                "chat_user_id",
+                "email",
+                "role",
+                "enhet_id",
+                "active",
+                "absent_from",
+                "absent_to",
+                "substitute_id",
+            )
+        ),
+        Enhet.__table__.c.name.label("enhet"),
+    )
+    .outerjoin(Enhet.__table__, Enhet.__table__.c.id == _PERSON.c.enhet_id)
+    .where(_PERSON.c.chat_user_id == bindparam("chat_user_id"))
+)
+
+
+# Colleagues away on a day whose substitute is a given person.
+_STANDING_IN_FOR = select(_PERSON.c.id).where(
+    _PERSON.c.substitute_id == bindparam("person_id"),
+    _PERSON.c.absent_from <= bindparam("day", type_=Date),
+    func.coalesce(_PERSON.c.absent_to, _PERSON.c.absent_from) >= bindparam("day", type_=Date),
+)
 
 
 def _staff(person: Person, enhet: str | None) -> StaffMember:
@@ -65,14 +159,12 @@ class SqlChatStore:
     # ---- staff ----------------------------------------------------------------------------
 
     async def staff_by_chat_id(self, chat_user_id: str) -> StaffMember | None:
-        row = (
-            await self.session.execute(
-                select(Person, Enhet.name)
-                .outerjoin(Enhet, Enhet.id == Person.enhet_id)
-                .where(Person.chat_user_id == chat_user_id)
-            )
-        ).first()
-        return _staff(row[0], row[1]) if row else None
+        found = await self.session.execute(_STAFF_BY_CHAT_ID, {"chat_user_id": chat_user_id})
+        row = found.first()
+        if row is None:
+            return None
+        fields = dict(row._mapping)
+        return StaffMember(**{**fields, "role": Role(fields["role"])})
 
     async def link_by_email(self, email: str, chat_user_id: str) -> bool:
         result = await self.session.execute(
@@ -95,13 +187,7 @@ class SqlChatStore:
 
     async def standing_in_for(self, person_id: int, day: date) -> list[int]:
         """Colleagues away on `day` whose substitute is `person_id`."""
-        rows = await self.session.execute(
-            select(Person.id).where(
-                Person.substitute_id == person_id,
-                Person.absent_from <= day,
-                func.coalesce(Person.absent_to, Person.absent_from) >= day,
-            )
-        )
+        rows = await self.session.execute(_STANDING_IN_FOR, {"person_id": person_id, "day": day})
         return [row[0] for row in rows.all()]
 
     async def staff_in(self, enhet_id: int | None) -> list[StaffMember]:
@@ -170,44 +256,19 @@ class SqlChatStore:
         open_only: bool = True,
         until: date | None = None,
     ) -> list[Deadline]:
-        query = (
-            select(
-                Frist.id,
-                Frist.arende_id,
-                Arende.code,
-                Frist.rule_id,
-                Frist.trigger_date,
-                Frist.last_day,
-                Frist.extended_to,
-                Frist.status,
-                Frist.closed_on,
-                and_(Frist.status != "open", Frist.closing_handelse_id.is_(None)),
-                Frist.done_by,
-                Arende.enhet_id,
-                Arende.handlaggare_id,
-                Person.chat_user_id,
-                Frist.acknowledged_on,
-                Frist.extension_reason,
-                Frist.extension_level,
-            )
-            .join(Arende, Arende.id == Frist.arende_id)
-            .outerjoin(Person, Person.id == Arende.handlaggare_id)
-            .order_by(_effective_day(), Arende.code, Frist.rule_id, Frist.id)
-        )
-        if open_only:
-            scoped = not (handlaggare_ids is None and enhet_id is None and case_ids is None)
-            query = query.where(_status(scoped) == "open")
+        params: dict[str, object] = {}
         if handlaggare_ids is not None:
-            query = query.where(Arende.handlaggare_id.in_(list(set(handlaggare_ids))))
+            params["handlaggare_ids"] = list(set(handlaggare_ids))
         if enhet_id is not None:
-            query = query.where(Arende.enhet_id == enhet_id)
+            params["enhet_id"] = enhet_id
         if case_ids is not None:
-            query = query.where(Frist.arende_id.in_(list(set(case_ids))))
+            params["case_ids"] = list(set(case_ids))
         if frist_ids is not None:
-            query = query.where(Frist.id.in_(list(set(frist_ids))))
+            params["frist_ids"] = list(set(frist_ids))
         if until is not None:
-            query = query.where(_effective_day() <= until)
-        rows = await self.session.execute(query)
+            params["until"] = until
+        query = _deadline_query(frozenset(params), open_only)
+        rows = await self.session.execute(query, params)
         return [
             Deadline(
                 frist_id=row[0],
@@ -230,6 +291,30 @@ class SqlChatStore:
             )
             for row in rows.all()
         ]
+
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        params = {"handlaggare_ids": list(set(handlaggare_ids)), "day": day}
+        return int((await self.session.execute(_OPEN_AFTER, params)).scalar_one())
+
+    async def open_per_owner(
+        self, enhet_id: int | None, today: date
+    ) -> list[tuple[int | None, int, int]]:
+        day = _effective_day()
+        query = (
+            select(
+                Arende.handlaggare_id,
+                func.count(),
+                func.count(case((day < today, 1))),
+            )
+            .join(Arende, Arende.id == Frist.arende_id)
+            .where(_status(enhet_id is not None) == "open")
+            .group_by(Arende.handlaggare_id)
+            .order_by(func.min(day), Arende.handlaggare_id.is_(None), Arende.handlaggare_id)
+        )
+        if enhet_id is not None:
+            query = query.where(Arende.enhet_id == enhet_id)
+        rows = await self.session.execute(query)
+        return [(row[0], row[1], row[2]) for row in rows.all()]
 
     async def case_info(self, code: str) -> CaseInfo | None:
         row = (

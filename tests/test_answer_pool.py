@@ -197,3 +197,32 @@ async def test_answers_reuse_one_connection(app, slack, runtime):
         await sender.close()
     assert len(slack.responses) == 3
     assert len({r.peer for r in slack.responses}) == 1  # not a new TCP connection per answer
+
+
+async def test_a_job_that_would_wait_too_long_is_shed():
+    now = [0.0]
+    pool = AnswerPool(workers=1, queue_size=10, max_wait=1.0, timer=lambda: now[0])
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def takes_two_seconds() -> None:
+        now[0] += 2.0
+
+    async def stuck() -> None:
+        started.set()
+        await release.wait()
+
+    async def quick() -> None:
+        pass
+
+    assert await pool.run(takes_two_seconds)  # the pool learns: a job takes 2 s
+    assert pool.submit(stuck)
+    await started.wait()  # the one worker is busy
+    assert pool.submit(quick)  # first in the queue: it waits for the busy worker only
+    assert pool.expected_wait() == 2.0
+    assert not pool.submit(quick)  # behind it: about 2 s more, over max_wait
+    assert pool.counts().shed == 1
+    release.set()
+    await pool.idle()
+    assert pool.submit(quick)  # the queue is empty again
+    await pool.stop()
+    assert pool.counts() == AnswerCounts(answered=4, shed=1)

@@ -45,6 +45,14 @@ QUERIES = {
         lambda s: s.deadline_items(until=date(2026, 11, 22)),
         [("ix_frist_next_step", "ix_frist_due")],
     ),
+    "mine_later": (
+        lambda s: s.open_after([3, 4], date(2027, 1, 10)),
+        [("ix_arende_handlaggare_id",), ("ix_frist_arende_id",)],
+    ),
+    "owners": (
+        lambda s: s.open_per_owner(1, TODAY),
+        [("ix_arende_enhet_id",), ("ix_frist_arende_id",)],
+    ),
     "counts": (
         lambda s: s.counts(1, TODAY, date(2026, 10, 1)),
         [("ix_arende_enhet_id",), ("ix_frist_arende_id",)],
@@ -71,7 +79,7 @@ QUERIES = {
         [("sqlite_autoindex_enhet_channel_1", "enhet_channel_channel_id_key")],
     ),
 }
-SCOPED = {"mine", "unit", "case", "case_all", "button", "counts"}
+SCOPED = {"mine", "mine_later", "unit", "case", "case_all", "button", "owners", "counts"}
 
 
 async def _seed(engine) -> None:

@@ -140,12 +140,12 @@ async def answer_command(ctx: ChatContext, caller: Caller, text: str) -> Answer:
     audits: list[AuditEntry] = []
     async with ctx.unit_of_work(readonly=True) as uow:
         reader = replace(uow, audit=_AuditLater(uow.audit, audits))
-        me = await uow.chat.staff_by_chat_id(caller.user_id)
+        me = await ctx.askers.staff(uow, caller.user_id, ctx.today())
         if me is None or not me.active:
             answer = await stranger(ctx, reader, caller.user_id, "command")
         else:
             answer = await handler(ctx, reader, caller, me, parsed)
-    if audits:
-        async with ctx.unit_of_work() as uow:
+    if audits:  # audit rows only: the askers are not forgotten for them
+        async with ctx.audit_unit_of_work() as uow:
             await uow.audit.append_many(audits, ctx.clock.now())
     return answer

@@ -13,12 +13,18 @@ from bot.domain.rules import RulePack
 from bot.ports.unit_of_work import UnitOfWork
 from bot.services.events import EventRecorder
 
+from .askers import Askers
 from .rendering import Layout
 
 
 @dataclass(frozen=True)
 class ChatContext:
+    """`unit_of_work` makes `askers` forget after every write; `audit_unit_of_work` (the one
+    beneath) is for writes that change no person: the audit rows of a question."""
+
     unit_of_work: UnitOfWork
+    audit_unit_of_work: UnitOfWork
+    askers: Askers
     pack: RulePack
     calendar: SwedishCalendar
     sending: SendingTime

@@ -44,16 +44,17 @@ async def handle_mine(
     if not allowed(actor(me), Action.MY_DEADLINES):
         return await refuse(ctx, uow, me, Action.MY_DEADLINES)
     today = ctx.today()
-    owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
-    every = await uow.chat.deadline_items(handlaggare_ids=owners)
+    owners = [me.stored_id, *await ctx.askers.stands_in_for(uow, me, today)]
     if c.every:
+        every = await uow.chat.deadline_items(handlaggare_ids=owners)
         title = _("All your open deadlines")
         if not every:
             return short_answer(_("You have no open deadlines."), title)
         return Answer(deadline_list(ctx, title, every, today, me))
     horizon = today + timedelta(days=c.days)
-    items = [i for i in every if i.effective_last_day <= horizon]
-    later = len(every) - len(items)
+    # Only the listed deadlines are read; the later ones are counted in the database.
+    items = await uow.chat.deadline_items(handlaggare_ids=owners, until=horizon)
+    later = await uow.chat.open_after(owners, horizon)
     title = ngettext(
         "Your deadlines, the next {n} day", "Your deadlines, the next {n} days", c.days
     ).format(n=c.days)
@@ -85,7 +86,7 @@ async def handle_overdue(
         items = await uow.chat.deadline_items(enhet_id=me.enhet_id, until=yesterday)
         title = _("Overdue deadlines, {unit}").format(unit=me.enhet)
     else:
-        owners = [me.stored_id, *await uow.chat.standing_in_for(me.stored_id, today)]
+        owners = [me.stored_id, *await ctx.askers.stands_in_for(uow, me, today)]
         items = await uow.chat.deadline_items(handlaggare_ids=owners, until=yesterday)
         title = _("Your overdue deadlines")
         mine = me
@@ -101,16 +102,19 @@ async def handle_team(
     if isinstance(unit, Answer):
         return unit
     today = ctx.today()
-    items = await uow.chat.deadline_items(enhet_id=unit.id)
+    days = c.days or TEAM_DAYS
+    horizon = today + timedelta(days=days)
+    # Only the listed deadlines are read; the rest are counted in the database.
+    listed = await uow.chat.deadline_items(enhet_id=unit.id, until=horizon)
+    owners = await uow.chat.open_per_owner(unit.id, today)
     counts = await uow.chat.counts(unit.id, today, today - timedelta(days=STATS_DAYS))
     title = _("Team overview, {unit}").format(unit=unit.name or _("all units"))
-    staff = await uow.chat.staff_by_ids({i.handlaggare_id for i in items if i.handlaggare_id})
+    staff = await uow.chat.staff_by_ids({pid for pid, _open, _late in owners if pid})
     per_person: Counter[int | None] = Counter()
     per_person_late: Counter[int | None] = Counter()
-    for item in items:
-        per_person[item.handlaggare_id] += 1
-        if item.effective_last_day < today:
-            per_person_late[item.handlaggare_id] += 1
+    for pid, open_, late in owners:
+        per_person[pid] = open_
+        per_person_late[pid] = late
     people = [
         _("{who}: open {open}, overdue {late}").format(
             who=mention(staff[pid].chat_user_id)
@@ -121,11 +125,8 @@ async def handle_team(
         )
         for pid in sorted(per_person, key=lambda p: (-per_person_late[p], -per_person[p]))
     ]
-    days = c.days or TEAM_DAYS
-    horizon = today + timedelta(days=days)
-    listed = [i for i in items if i.effective_last_day <= horizon]
     lines = [line(ctx, i, today, owner=True) for i in by_urgency(listed, today)]
-    later = len(items) - len(listed)
+    later = sum(per_person.values()) - len(listed)
     if later:
         lines.append(
             ngettext(

@@ -21,6 +21,7 @@ from bot.services.events import EventRecorder
 
 from . import forms
 from .access import stranger
+from .askers import Askers, ForgetOnWrite
 from .buttons import press
 from .commands import answer_command, is_question
 from .context import ChatContext
@@ -43,8 +44,11 @@ class ChatService:
         admin_channel: str | None = None,
     ) -> None:
         self.limits = limits
+        askers = Askers(clock)
         self.context = ChatContext(
-            unit_of_work=unit_of_work,
+            unit_of_work=ForgetOnWrite(unit_of_work, askers),
+            audit_unit_of_work=unit_of_work,
+            askers=askers,
             pack=pack,
             calendar=calendar,
             sending=sending,

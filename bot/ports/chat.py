@@ -104,6 +104,17 @@ class ChatStore(Protocol):
         until: date | None = None,
     ) -> list[DeadlineItem]: ...
 
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        """How many open deadlines of these handläggare's cases end after `day`."""
+        ...
+
+    async def open_per_owner(
+        self, enhet_id: int | None, today: date
+    ) -> list[tuple[int | None, int, int]]:
+        """(handläggare id or None, open, of which overdue on `today`) of the enhet's open
+        deadlines (every enhet when None), the one with the nearest last day first."""
+        ...
+
     async def case_info(self, code: str) -> CaseInfo | None: ...
 
     async def case_events(self, case_id: int) -> list[EventInfo]: ...

@@ -1,6 +1,7 @@
 """The answer pool: a fixed number of workers build the answers to questions, fed by a bounded
-queue. When the queue is full a request is shed at once (the adapter tells the person to try
-again in a minute) instead of waiting, unseen, for a database connection.
+queue. When the queue is full, or a new job would wait longer than `max_wait` for a worker (the
+jobs ahead of it at the recent time per job), a request is shed at once (the adapter tells the
+person to try again in a minute) instead of being answered seconds late.
 
 With no more workers than the database pool has connections, answering can never exhaust the
 pool: at most `workers` answers hold a connection at a time, whatever the load. Each outcome
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -25,6 +27,8 @@ log = logging.getLogger("frister.answers")
 
 Job = Callable[[], Awaitable[None]]
 STATE_PREFIX = "answers:"  # runtime_state, one row per process: its counts at the last tick
+MAX_WAIT = 0.3  # seconds a question may be expected to wait in the queue for a worker
+SMOOTHING = 0.1  # weight of the latest job in the moving average of the time per job
 
 
 def busy() -> str:
@@ -56,14 +60,25 @@ class AnswerCounts:
 
 
 class AnswerPool:
-    """`workers` tasks answering jobs from a queue of at most `queue_size`; started on the
-    first `submit` (inside the running loop), stopped by `stop`."""
+    """`workers` tasks answering jobs from a queue of at most `queue_size` (and of at most
+    `max_wait` expected seconds; None: no such bound); started on the first `submit` (inside
+    the running loop), stopped by `stop`. `timer` measures the jobs (seconds)."""
 
-    def __init__(self, workers: int, queue_size: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        queue_size: int,
+        *,
+        max_wait: float | None = MAX_WAIT,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         if workers < 1 or queue_size < 1:
             raise ValueError("an answer pool needs at least one worker and one queue place")
         self.workers = workers
         self.queue_size = queue_size
+        self.max_wait = max_wait
+        self._timer = timer
+        self._per_job = 0.0  # moving average of a job's seconds (0: none done yet)
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -73,6 +88,12 @@ class AnswerPool:
 
     def counts(self) -> AnswerCounts:
         return AnswerCounts(self.answered, self.shed, self.failed)
+
+    def expected_wait(self) -> float:
+        """Seconds a job queued now would wait for a worker: the queued jobs ahead of it at
+        the recent time per job, shared by the workers."""
+        queued = self._queue.qsize() if self._queue is not None else 0
+        return queued * self._per_job / self.workers
 
     def submit(self, job: Job) -> bool:
         """Queue `job`; False (and counted as shed) when the queue is full or the pool stops:
@@ -95,6 +116,9 @@ class AnswerPool:
         if self._queue is None:
             self._start()
         assert self._queue is not None
+        if self.max_wait is not None and self.expected_wait() > self.max_wait:
+            self.shed += 1
+            return False
         try:
             self._queue.put_nowait((job, done))
         except asyncio.QueueFull:
@@ -113,6 +137,7 @@ class AnswerPool:
         assert self._queue is not None
         while True:
             job, done = await self._queue.get()
+            started = self._timer()
             try:
                 await job()
             except asyncio.CancelledError:
@@ -129,6 +154,8 @@ class AnswerPool:
                 if done is not None and not done.done():
                     done.set_result(None)
             finally:
+                took = self._timer() - started
+                self._per_job += (took - self._per_job) * (SMOOTHING if self._per_job else 1.0)
                 self._queue.task_done()
 
     async def idle(self) -> None:

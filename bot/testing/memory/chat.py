@@ -211,6 +211,24 @@ class MemoryChatStore:
         )
         self.data.replan_people([person.id], now)
 
+    async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
+        items = await self.deadline_items(handlaggare_ids=handlaggare_ids)
+        return sum(1 for item in items if item.effective_last_day > day)
+
+    async def open_per_owner(
+        self, enhet_id: int | None, today: date
+    ) -> list[tuple[int | None, int, int]]:
+        found: dict[int | None, list[int]] = {}
+        first: dict[int | None, date] = {}
+        for item in await self.deadline_items(enhet_id=enhet_id):
+            day = item.effective_last_day
+            counts = found.setdefault(item.handlaggare_id, [0, 0])
+            counts[0] += 1
+            counts[1] += day < today
+            first[item.handlaggare_id] = min(first.get(item.handlaggare_id, day), day)
+        order = sorted(found, key=lambda p: (first[p], p is None, p or 0))
+        return [(p, found[p][0], found[p][1]) for p in order]
+
     async def counts(self, enhet_id: int | None, today: date, since: date) -> Counts:
         return _counts(await self.deadline_items(enhet_id=enhet_id, open_only=False), today, since)
 
