@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -255,23 +255,33 @@ class SqlCaseStore:
             .values(enhet_id=enhet_id, handlaggare_id=handlaggare_id)
         )
 
-    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> list[NewEvent]:
-        """Insert events not already stored (same case, type and date); returns the new ones."""
+    async def add_events(
+        self, events: Sequence[NewEvent], now: datetime, new_cases: Collection[int] = ()
+    ) -> list[NewEvent]:
+        """Insert events not already stored (same case, type and date); returns the new ones
+        with their ids. The events of `new_cases` (added in this transaction) are not looked up."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
+        new = set(new_cases)
         existing: set[tuple] = set()
-        for batch in _chunks({e.case_id for e in events}):  # ix_handelse_arende_id
+        stored = {e.case_id for e in events if e.case_id not in new}
+        for batch in _chunks(stored):  # ix_handelse_arende_id
             rows = await self.session.execute(
                 select(Handelse.arende_id, Handelse.type, Handelse.date).where(
                     Handelse.arende_id.in_(batch)
                 )
             )
             existing.update(map(tuple, rows.all()))
-        fresh = [e for key, e in keys.items() if key not in existing]
+        unstored = [e for key, e in keys.items() if key not in existing]
+        ids = await new_ids(self.session, "handelse", len(unstored))
+        fresh = [
+            NewEvent(e.case_id, e.type, e.date, e.source, e.registered_by, event_id)
+            for e, event_id in zip(unstored, ids, strict=True)
+        ]
         await insert_rows(
             self.session,
             "handelse",
-            ("arende_id", "type", "date", "source", "registered_by", "registered_at"),
-            ((e.case_id, e.type, e.date, e.source, e.registered_by, now) for e in fresh),
+            ("id", "arende_id", "type", "date", "source", "registered_by", "registered_at"),
+            ((e.id, e.case_id, e.type, e.date, e.source, e.registered_by, now) for e in fresh),
             times=("registered_at",),
             dates=("date",),
         )

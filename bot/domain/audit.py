@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
+# One encoder for every row: `json.dumps` with options builds a new encoder on each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -44,7 +46,7 @@ def canonical(
         "arende_code": code,
         "detail": detail,
     }
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(row).encode()
 
 
 def chain_hash(prev_hash: str, row: bytes) -> str:

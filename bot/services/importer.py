@@ -22,7 +22,7 @@ from bot.domain.delegation import DelegationMode, check_decision
 from bot.domain.pseudonym import Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
-from bot.domain.screening import find_identifiers
+from bot.domain.screening import find_identifiers, first_with_identifier
 from bot.domain.staff import is_platform_user_id, normal_user_id
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
@@ -102,7 +102,7 @@ class ImportReport:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Row:
     line: int
     code: str
@@ -118,6 +118,41 @@ Progress = Callable[[int], None]
 # Cases derived and written at a time: what derivation holds in memory stays flat in the
 # file's size (one transaction all the same).
 CASES_AT_ONCE = 5000
+
+
+PROGRESS_EVERY = 1000  # rows read between two updates of the progress bar
+
+
+class _Checked:
+    """Cell values a row of this file has already passed every check with (an export repeats
+    its enheter, handläggare, events and dates): a row made only of such values, without a
+    decision level, needs no check again. The stored values are shared between rows."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, str] = {}
+        self.days: dict[str, date] = {}
+        self.handles: dict[str, str] = {}
+        self.units: dict[str, str] = {}
+
+    def row(self, line: int, cell: dict[str, str], pseudonymiser: Pseudonymiser) -> _Row | None:
+        """The row when every value is known good, else None (check it in full)."""
+        if cell.get("beslutsniva") or not cell["arende"]:
+            return None
+        event = self.events.get(cell["handelse"])
+        day = self.days.get(cell["datum"])
+        handle = self.handles.get(cell["handlaggare"])
+        enhet = self.units.get(cell["enhet"])
+        if event is None or day is None or handle is None or enhet is None:
+            return None
+        pseudonym = pseudonymiser.pseudonym(cell["arende"])
+        return _Row(line, pseudonym.code, pseudonym.fingerprint, enhet, handle, event, day)
+
+    def learn(self, cell: dict[str, str], row: _Row) -> None:
+        """Remember the values of a row that passed every check."""
+        self.events.setdefault(cell["handelse"], row.event)
+        self.days.setdefault(cell["datum"], row.day)
+        self.handles.setdefault(cell["handlaggare"], row.handlaggare)
+        self.units.setdefault(cell["enhet"], row.enhet)
 
 
 def _fold(text: str) -> str:
@@ -173,13 +208,16 @@ class CaseImporter:
         today = local_today(self.clock, self.tz)
         rows: list[_Row] = []
         errors: list[RowError] = []
-        count = 0
+        checked = _Checked()
+        count = unreported = 0
         for line, cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             count += 1
-            if progress:
-                progress(1)
+            unreported += 1
+            if progress and unreported == PROGRESS_EVERY:
+                progress(unreported)
+                unreported = 0
             problem = self._screen_cells(line, cells)
             if not problem and len(cells) != len(header):
                 problem = [
@@ -193,27 +231,32 @@ class CaseImporter:
             if problem:
                 errors += problem
                 continue
-            row, row_errors = self._row(
-                line, {k: cells[i].strip() for k, i in index.items()}, today
-            )
-            errors += row_errors
+            cell = {k: cells[i].strip() for k, i in index.items()}
+            row = checked.row(line, cell, self.pseudonymiser)
+            if row is None:
+                row, row_errors = self._row(line, cell, today)
+                errors += row_errors
+                if row is not None:
+                    checked.learn(cell, row)
             if row is not None:
                 rows.append(row)
+        if progress and unreported:
+            progress(unreported)
         return rows, errors, count
 
-    def _screen_cells(self, line: int, cells: Iterable[str]) -> list[RowError]:
-        for number, cell in enumerate(cells, start=1):
-            if find_identifiers(cell):
-                return [
-                    RowError(
-                        line,
-                        _(
-                            "column {column} contains what looks like a personal identity "
-                            "number; the row is refused and nothing of it is stored"
-                        ).format(column=number),
-                    )
-                ]
-        return []
+    def _screen_cells(self, line: int, cells: list[str]) -> list[RowError]:
+        number = first_with_identifier(cells)
+        if number is None:
+            return []
+        return [
+            RowError(
+                line,
+                _(
+                    "column {column} contains what looks like a personal identity "
+                    "number; the row is refused and nothing of it is stored"
+                ).format(column=number + 1),
+            )
+        ]
 
     def _row(
         self, line: int, cell: dict[str, str], today: date
@@ -346,6 +389,7 @@ class CaseImporter:
             )
             last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
             case_ids: dict[str, int] = {}
+            new_case_ids: set[int] = set()
             new_cases = []
             for code, row in last_row.items():
                 enhet_id, owner = units[row.enhet], staff[row.handlaggare]
@@ -359,6 +403,7 @@ class CaseImporter:
             if new_cases:  # one bulk insert, not a statement per case
                 added = await uow.cases.add_cases(new_cases, "import", now)
                 case_ids.update({code: case.id for code, case in added.items()})
+                new_case_ids.update(case.id for case in added.values())
                 report.new_cases += len(added)
             entries = [
                 EventEntry(
@@ -379,6 +424,7 @@ class CaseImporter:
                     actor="import",
                     now=now,
                     today=local_today(self.clock, self.tz),
+                    new_cases=new_case_ids,
                     progress=case_progress,
                 )
                 report.new_events += len(recorded.fresh)
