@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 GENESIS = "0" * 64
@@ -35,12 +36,18 @@ class AuditRecord:
     hash: str
 
 
+@lru_cache(maxsize=16)
+def _utc_text(at: datetime) -> str:
+    """`at` as the chain writes it (rows written together share one time)."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def canonical(
     seq: int, at: datetime, actor: str, action: str, code: str | None, detail: dict[str, Any]
 ) -> bytes:
     row = {
         "seq": seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "at": _utc_text(at),
         "actor": actor,
         "action": action,
         "arende_code": code,

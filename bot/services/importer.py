@@ -405,19 +405,20 @@ class CaseImporter:
                 case_ids.update({code: case.id for code, case in added.items()})
                 new_case_ids.update(case.id for case in added.values())
                 report.new_cases += len(added)
-            entries = [
-                EventEntry(
-                    NewEvent(case_ids[row.code], row.event, row.day, "import"),
-                    row.code,
-                    units[last_row[row.code].enhet],
-                    without_delegation=row.without_delegation,
-                )
-                for row in rows
-            ]
-            report.existing_events = len({e.key for e in entries})
             report.imported_rows = len(rows)
             code_of = {case_id: code for code, case_id in case_ids.items()}
-            for chunk in _by_cases(entries, CASES_AT_ONCE):
+            # Entries are made a group of cases at a time: memory stays flat in the file's size.
+            for group in _by_cases(rows, CASES_AT_ONCE):
+                chunk = [
+                    EventEntry(
+                        NewEvent(case_ids[row.code], row.event, row.day, "import"),
+                        row.code,
+                        units[last_row[row.code].enhet],
+                        without_delegation=row.without_delegation,
+                    )
+                    for row in group
+                ]
+                report.existing_events += len({entry.key for entry in chunk})
                 recorded = await self.recorder.record(
                     uow,
                     chunk,
@@ -476,15 +477,15 @@ class CaseImporter:
         return [r for r in rows if r.code not in clashing], errors
 
 
-def _by_cases(entries: list[EventEntry], size: int) -> Iterator[list[EventEntry]]:
-    """The entries in groups of at most `size` cases, every entry of a case in one group."""
-    by_case: dict[int, list[EventEntry]] = {}
-    for entry in entries:
-        by_case.setdefault(entry.event.case_id, []).append(entry)
-    group: list[EventEntry] = []
+def _by_cases(rows: list[_Row], size: int) -> Iterator[list[_Row]]:
+    """The rows in groups of at most `size` cases, every row of a case in one group."""
+    by_case: dict[str, list[_Row]] = {}
+    for row in rows:
+        by_case.setdefault(row.code, []).append(row)
+    group: list[_Row] = []
     cases = 0
-    for case_entries in by_case.values():
-        group += case_entries
+    for case_rows in by_case.values():
+        group += case_rows
         cases += 1
         if cases == size:
             yield group
