@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,7 +19,13 @@ from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from storage.faults import check_sqlite_directory
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest migration (tests/test_migrations.py checks it is Alembic's head): a start finds
+# the schema current by reading one row, without loading Alembic and every migration script.
+HEAD_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -85,25 +88,52 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
 
 def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.downgrade(config, revision)
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _stored_revisions(connection: Connection) -> list[str]:
+    """The revisions in Alembic's version table; none without the table."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return []
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+async def is_current(engine: AsyncEngine) -> bool:
+    """True when the schema is at HEAD_REVISION (one read, no Alembic)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_stored_revisions) == [HEAD_REVISION]
+
+
+async def upgrade_if_needed(engine: AsyncEngine) -> None:
+    """`upgrade` to the head unless the schema is there already."""
+    if not await is_current(engine):
+        await upgrade(engine)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
@@ -149,4 +179,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
