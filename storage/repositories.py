@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -262,15 +262,7 @@ class SqlCaseStore:
         with their ids. The events of `new_cases` (added in this transaction) are not looked up."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
         new = set(new_cases)
-        existing: set[tuple] = set()
-        stored = {e.case_id for e in events if e.case_id not in new}
-        for batch in _chunks(stored):  # ix_handelse_arende_id
-            rows = await self.session.execute(
-                select(Handelse.arende_id, Handelse.type, Handelse.date).where(
-                    Handelse.arende_id.in_(batch)
-                )
-            )
-            existing.update(map(tuple, rows.all()))
+        existing = await self.event_keys({e.case_id for e in events if e.case_id not in new})
         unstored = [e for key, e in keys.items() if key not in existing]
         ids = await new_ids(self.session, "handelse", len(unstored))
         fresh = [
@@ -286,6 +278,17 @@ class SqlCaseStore:
             dates=("date",),
         )
         return fresh
+
+    async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        keys: set[tuple[int, str, date]] = set()
+        for batch in _chunks(case_ids):  # ix_handelse_arende_id
+            rows = await self.session.execute(
+                select(Handelse.arende_id, Handelse.type, Handelse.date).where(
+                    Handelse.arende_id.in_(batch)
+                )
+            )
+            keys.update(map(tuple, rows.all()))
+        return keys
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         result: dict[int, list[CaseEvent]] = {}

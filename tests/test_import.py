@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.domain.pseudonym import Pseudonym, Pseudonymiser
+from bot.services.events import EventRecorder
 from bot.services.import_file import BadFile
 from bot.services.importer import ImportAborted
 from tests.conftest import TEST_KEY
@@ -70,6 +71,28 @@ async def test_idempotent_rerun(app):
     assert (again.new_cases, again.new_events, again.existing_events) == (0, 0, 3)
     assert (again.new_deadlines, again.changed_deadlines) == (0, 0)
     assert len(await _views(app)) == first.new_deadlines
+
+
+async def test_unchanged_rerun_records_nothing(app, monkeypatch):
+    """An unchanged file reaches no recording; a changed one records only its new rows."""
+    await app.importer().run(GOOD)
+    importer = app.importer()
+    recorded: list[list] = []
+    record = EventRecorder.record
+
+    async def spy(recorder, uow, entries, **kwargs):
+        recorded.append([(e.code, e.event.type, e.event.date) for e in entries])
+        return await record(recorder, uow, entries, **kwargs)
+
+    monkeypatch.setattr(EventRecorder, "record", spy)
+    again = await importer.run(GOOD)
+    assert recorded == []
+    assert (again.new_events, again.existing_events, again.new_deadlines) == (0, 3, 0)
+    later = "IFO 2026-101;Barn och unga Nord;U0AAA0001;Utredning inledd;2026-06-20\n"
+    changed = await importer.run(GOOD + later + later)
+    code = Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    assert recorded == [[(code, "utredning_inledd", date(2026, 6, 20))] * 2]
+    assert (changed.new_events, changed.existing_events, changed.changed_deadlines) == (1, 3, 1)
 
 
 async def test_reference_never_stored(app, engine):

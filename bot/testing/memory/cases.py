@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.deadline import Deadline
 from bot.domain.deadlines import CaseEvent, DeadlineChanges, DerivedDeadline, Status, StoredDeadline
@@ -145,6 +145,12 @@ class MemoryCaseStore:
             )
             fresh.append(replace(e, id=event_id))
         return fresh
+
+    async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        wanted = set(case_ids)
+        return {
+            (e.case_id, e.type, e.date) for e in self.data.events.values() if e.case_id in wanted
+        }
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         wanted = set(case_ids)
