@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# SQLite's page cache (KiB) for a transaction that writes many rows: an import inserts random
+# keys (codes, fingerprints, hashes) into indexes, and SQLite's default 2 MiB holds too few of
+# their pages. The connection gets its own size back when it returns to the pool.
+BULK_CACHE_KIB = 8 * 1024
+_OWN_CACHE = "frister_cache_size"  # connection info: the size to restore
 # The newest migration (tests/test_migrations.py checks it is Alembic's head): a start finds
 # the schema current by reading one row, without loading Alembic and every migration script.
 HEAD_REVISION = "0009"
@@ -55,6 +61,14 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _sqlite_cache_back(dbapi_connection, record) -> None:
+            size = record.info.pop(_OWN_CACHE, None)
+            if size is not None and dbapi_connection is not None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"PRAGMA cache_size={int(size)}")
+                cursor.close()
+
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection) -> None:
             readonly = connection.get_execution_options().get("frister_readonly", False)
@@ -63,6 +77,17 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+async def bulk_cache(connection: AsyncConnection) -> None:
+    """Give this SQLite connection BULK_CACHE_KIB of page cache until it is checked in."""
+    if connection.dialect.name != "sqlite":
+        return
+    info = await connection.get_raw_connection()
+    if _OWN_CACHE not in info.info:
+        result = await connection.exec_driver_sql("PRAGMA cache_size")
+        info.info[_OWN_CACHE] = result.scalar_one()
+    await connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
 
 def pool_size(engine: AsyncEngine) -> int | None:

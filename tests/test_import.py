@@ -250,3 +250,23 @@ async def test_bad_handlaggare_refused(app):
             HEADER + "IFO 2026-202;Barn och unga Nord;anna;anmalan_inkom;2026-06-12\n"
         )
     assert "Entra" in aborted.value.report.errors[0].message
+
+
+async def test_a_bulk_transaction_has_its_own_sqlite_cache(app, engine):
+    """The import's connection gets BULK_CACHE_KIB of page cache; the next user gets its own."""
+    from storage.database import BULK_CACHE_KIB
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("an SQLite pragma")
+
+    async def size(**kwargs) -> int:
+        async with app.unit_of_work(**kwargs) as uow:
+            return (await uow.cases.session.execute(text("PRAGMA cache_size"))).scalar_one()
+
+    own = await size()
+    assert await size(bulk=True) == -BULK_CACHE_KIB != own
+    assert await size() == own
+    with pytest.raises(ImportAborted):
+        async with app.unit_of_work(bulk=True):
+            raise ImportAborted(None)  # type: ignore[arg-type]
+    assert await size() == own

@@ -363,7 +363,7 @@ class CaseImporter:
         if report.errors and not skip_bad:
             raise ImportAborted(report)
         now = self.clock.now()
-        async with self.unit_of_work() as uow:
+        async with self.unit_of_work(bulk=True) as uow:
             fingerprint_of = {row.code: row.fingerprint for row in rows}
             existing = await uow.cases.cases_by_code(fingerprint_of)
             clashing = {
