@@ -151,6 +151,46 @@ async def test_identifier_in_any_cell_never_echoed_nor_stored(app, engine, cells
         assert digits[-10:] not in "".join(c for c in line if c.isdigit())
 
 
+async def test_screened_cells_are_remembered_per_value_not_per_column(app):
+    """A value screened clean in one row is not screened again; the refusal still names the
+    column of the identifier, whichever cells of the row were known."""
+    row = "IFO 7;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12"
+    rows = [
+        row,
+        row.replace("anmalan_inkom", "19121212-1212"),
+        row.replace("Barn och unga Nord", "Barn och unga 19121212-1212"),
+        "Barn och unga Nord;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12",
+        "IFO 7;IFO 7;U0AAA0001;anmalan_inkom;2026-06-12",
+        "IFO 7;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12;19121212-1212",
+    ]
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(HEADER + "\n".join(rows) + "\n")
+    errors = [(e.line, str(e)) for e in aborted.value.report.errors]
+    assert [line for line, _text in errors] == [3, 4, 7]
+    assert "kolumn 4 " in errors[0][1] and "personnummer" in errors[0][1]
+    assert "kolumn 2 " in errors[1][1]
+    assert "kolumn 6 " in errors[2][1]
+
+
+async def test_a_case_rows_in_a_row_are_hashed_once(app, monkeypatch):
+    calls: list[str] = []
+    pseudonym = Pseudonymiser.pseudonym
+
+    def spy(pseudonymiser, reference):
+        calls.append(reference)
+        return pseudonym(pseudonymiser, reference)
+
+    monkeypatch.setattr(Pseudonymiser, "pseudonym", spy)
+    later = "IFO 2026-101;Barn och unga Nord;U0AAA0001;Utredning inledd;2026-06-20\n"
+    rows, errors, _count = app.importer().parse(GOOD + later + later + GOOD.removeprefix(HEADER))
+    assert errors == []
+    # 101, 102, 103, 101, 101 (the same), 101 (the same again), 102, 103
+    assert calls == ["IFO 2026-101", "IFO 2026-102", "IFO 2026-103"] * 2
+    assert len({row.code for row in rows}) == 3
+    assert rows[3].code == rows[0].code == Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    assert rows[3].fingerprint == rows[0].fingerprint
+
+
 @pytest.mark.parametrize(
     ("row", "fragment"),
     [

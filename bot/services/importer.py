@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.delegation import DelegationMode, check_decision
-from bot.domain.pseudonym import Pseudonymiser
+from bot.domain.pseudonym import Pseudonym, Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
 from bot.domain.screening import find_identifiers, first_with_identifier
@@ -102,7 +102,7 @@ class ImportReport:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to make
 class _Row:
     line: int
     code: str
@@ -115,44 +115,60 @@ class _Row:
 
 
 Progress = Callable[[int], None]
+# A row's cells by name: arende, enhet, handlaggare, handelse, datum, beslutsniva ("" if none).
+_Cells = tuple[str, str, str, str, str, str]
 # Cases derived and written at a time: what derivation holds in memory stays flat in the
 # file's size (one transaction all the same).
 CASES_AT_ONCE = 5000
 
 
 PROGRESS_EVERY = 1000  # rows read between two updates of the progress bar
+CLEAN_CELLS = 10_000  # cell values remembered as screened clean (then forgotten, and again)
 
 
 class _Checked:
     """Cell values a row of this file has already passed every check with (an export repeats
     its enheter, handläggare, events and dates): a row made only of such values, without a
-    decision level, needs no check again. The stored values are shared between rows."""
+    decision level, needs no check again. The stored values are shared between rows. The
+    previous row's pseudonym is kept too (a case's rows tend to follow each other), so the
+    reference is hashed once for them; no other reference is held."""
 
-    def __init__(self) -> None:
+    def __init__(self, pseudonymiser: Pseudonymiser) -> None:
+        self.pseudonymiser = pseudonymiser
         self.events: dict[str, str] = {}
         self.days: dict[str, date] = {}
         self.handles: dict[str, str] = {}
         self.units: dict[str, str] = {}
+        self._last: tuple[str, Pseudonym] | None = None
 
-    def row(self, line: int, cell: dict[str, str], pseudonymiser: Pseudonymiser) -> _Row | None:
+    def pseudonym(self, reference: str) -> Pseudonym:
+        last = self._last
+        if last is not None and last[0] == reference:
+            return last[1]
+        pseudonym = self.pseudonymiser.pseudonym(reference)
+        self._last = (reference, pseudonym)
+        return pseudonym
+
+    def row(self, line: int, cell: _Cells) -> _Row | None:
         """The row when every value is known good, else None (check it in full)."""
-        if cell.get("beslutsniva") or not cell["arende"]:
+        reference, enhet_cell, handle_cell, event_cell, day_cell, level = cell
+        if level or not reference:
             return None
-        event = self.events.get(cell["handelse"])
-        day = self.days.get(cell["datum"])
-        handle = self.handles.get(cell["handlaggare"])
-        enhet = self.units.get(cell["enhet"])
+        event = self.events.get(event_cell)
+        day = self.days.get(day_cell)
+        handle = self.handles.get(handle_cell)
+        enhet = self.units.get(enhet_cell)
         if event is None or day is None or handle is None or enhet is None:
             return None
-        pseudonym = pseudonymiser.pseudonym(cell["arende"])
+        pseudonym = self.pseudonym(reference)
         return _Row(line, pseudonym.code, pseudonym.fingerprint, enhet, handle, event, day)
 
-    def learn(self, cell: dict[str, str], row: _Row) -> None:
+    def learn(self, cell: _Cells, row: _Row) -> None:
         """Remember the values of a row that passed every check."""
-        self.events.setdefault(cell["handelse"], row.event)
-        self.days.setdefault(cell["datum"], row.day)
-        self.handles.setdefault(cell["handlaggare"], row.handlaggare)
-        self.units.setdefault(cell["enhet"], row.enhet)
+        self.units.setdefault(cell[1], row.enhet)
+        self.handles.setdefault(cell[2], row.handlaggare)
+        self.events.setdefault(cell[3], row.event)
+        self.days.setdefault(cell[4], row.day)
 
 
 def _fold(text: str) -> str:
@@ -205,20 +221,24 @@ class CaseImporter:
         if any(name not in columns for name in COLUMNS):
             raise header_refusal(COLUMNS, OPTIONAL)
         index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
+        positions = [index[name] for name in COLUMNS]
+        level_at = index.get("beslutsniva")
+        reference_at = index["arende"]
         today = local_today(self.clock, self.tz)
         rows: list[_Row] = []
         errors: list[RowError] = []
-        checked = _Checked()
+        checked = _Checked(self.pseudonymiser)
+        clean: set[str] = set()  # cell values screened clean, references aside
         count = unreported = 0
         for line, cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():  # a blank row
                 continue
             count += 1
             unreported += 1
             if progress and unreported == PROGRESS_EVERY:
                 progress(unreported)
                 unreported = 0
-            problem = self._screen_cells(line, cells)
+            problem = self._screen_cells(line, cells, clean, reference_at)
             if not problem and len(cells) != len(header):
                 problem = [
                     RowError(
@@ -231,10 +251,12 @@ class CaseImporter:
             if problem:
                 errors += problem
                 continue
-            cell = {k: cells[i].strip() for k, i in index.items()}
-            row = checked.row(line, cell, self.pseudonymiser)
+            reference, enhet, handle, event, day = [cells[i].strip() for i in positions]
+            level = "" if level_at is None else cells[level_at].strip()
+            cell = (reference, enhet, handle, event, day, level)
+            row = checked.row(line, cell)
             if row is None:
-                row, row_errors = self._row(line, cell, today)
+                row, row_errors = self._row(line, cell, today, checked)
                 errors += row_errors
                 if row is not None:
                     checked.learn(cell, row)
@@ -244,8 +266,22 @@ class CaseImporter:
             progress(unreported)
         return rows, errors, count
 
-    def _screen_cells(self, line: int, cells: list[str]) -> list[RowError]:
-        number = first_with_identifier(cells)
+    def _screen_cells(
+        self, line: int, cells: list[str], clean: set[str] | None = None, reference_at: int = -1
+    ) -> list[RowError]:
+        """The refusal of a row with an identifier in any cell. Cells in `clean` were screened
+        before (the check depends on a cell's text alone); the others are added once screened
+        clean, except the case reference (the one cell that differs from case to case)."""
+        if clean is None:
+            number = first_with_identifier(cells)
+        else:
+            unknown = [i for i, cell in enumerate(cells) if cell not in clean]
+            found = first_with_identifier([cells[i] for i in unknown]) if unknown else None
+            if found is None:
+                if len(clean) > CLEAN_CELLS:
+                    clean.clear()
+                clean.update(cells[i] for i in unknown if i != reference_at)
+            number = None if found is None else unknown[found]
         if number is None:
             return []
         return [
@@ -259,8 +295,9 @@ class CaseImporter:
         ]
 
     def _row(
-        self, line: int, cell: dict[str, str], today: date
+        self, line: int, cells: _Cells, today: date, checked: _Checked
     ) -> tuple[_Row | None, list[RowError]]:
+        cell = dict(zip((*COLUMNS, "beslutsniva"), cells, strict=True))
         errors: list[RowError] = []
         for name in COLUMNS:
             if not cell[name]:
@@ -328,7 +365,7 @@ class CaseImporter:
                         )
                     ]
                 escalate = escalate or check.escalate
-        pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
+        pseudonym = checked.pseudonym(cell["arende"])
         assert event is not None and day is not None  # else errors were returned above
         return (
             _Row(
