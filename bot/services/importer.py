@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
@@ -26,7 +26,7 @@ from bot.domain.screening import find_identifiers, first_with_identifier
 from bot.domain.staff import is_platform_user_id, normal_user_id
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.events import EventEntry, EventRecorder
 from bot.services.import_file import csv_rows, header_refusal, identifier_in_header
@@ -401,49 +401,14 @@ class CaseImporter:
             raise ImportAborted(report)
         now = self.clock.now()
         async with self.unit_of_work(bulk=True) as uow:
-            fingerprint_of = {row.code: row.fingerprint for row in rows}
-            existing = await uow.cases.cases_by_code(fingerprint_of)
-            clashing = {
-                code
-                for code, case in existing.items()
-                if case.fingerprint is not None and case.fingerprint != fingerprint_of[code]
-            }
-            if clashing:
-                report.errors += [
-                    RowError(row.line, _collision_message(row.code))
-                    for row in rows
-                    if row.code in clashing
-                ]
-                if not skip_bad:
-                    raise ImportAborted(report)
-                rows = [row for row in rows if row.code not in clashing]
-            if not rows:
+            cases = await self._cases(uow, rows, report, skip_bad, now)
+            if cases is None:
                 report.errors.sort(key=lambda e: e.line)
                 return report
-            units = await uow.cases.ensure_units({row.enhet for row in rows}, now)
-            staff = await uow.cases.ensure_staff(
-                {row.handlaggare: units[row.enhet] for row in rows}.items(), now
-            )
-            last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
-            case_ids: dict[str, int] = {}
-            new_case_ids: set[int] = set()
-            new_cases = []
-            for code, row in last_row.items():
-                enhet_id, owner = units[row.enhet], staff[row.handlaggare]
-                case = existing.get(code)
-                if case is None:
-                    new_cases.append((code, row.fingerprint, enhet_id, owner))
-                    continue
-                if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
-                    await uow.cases.assign_case(case.id, enhet_id, owner)
-                case_ids[code] = case.id
-            if new_cases:  # one bulk insert, not a statement per case
-                added = await uow.cases.add_cases(new_cases, "import", now)
-                case_ids.update({code: case.id for code, case in added.items()})
-                new_case_ids.update(case.id for case in added.values())
-                report.new_cases += len(added)
+            rows, case_ids, new_case_ids, units = cases
             report.imported_rows = len(rows)
-            code_of = {case_id: code for code, case_id in case_ids.items()}
+            # A case's rows next to each other, in the file's order (new cases' ids follow it).
+            rows.sort(key=lambda row: case_ids[row.code])
             # A group of cases at a time: memory stays flat in the file's size. One read of the
             # group's stored events leaves only the rows that add one: an unchanged file makes
             # no entry, derives nothing and writes no event.
@@ -452,11 +417,12 @@ class CaseImporter:
                 report.existing_events += len(keys)
                 known = {key[0] for key in keys} - new_case_ids
                 stored = await uow.cases.event_keys(known) if known else set()
+                enhet_of = {row.code: row.enhet for row in group}  # a case's last row decides
                 chunk = [
                     EventEntry(
                         NewEvent(case_ids[row.code], row.event, row.day, "import"),
                         row.code,
-                        units[last_row[row.code].enhet],
+                        units[enhet_of[row.code]],
                         without_delegation=row.without_delegation,
                     )
                     for row in group
@@ -477,6 +443,7 @@ class CaseImporter:
                 for change in recorded.changes.values():
                     report.new_deadlines += len(change.insert)
                     report.changed_deadlines += len(change.update) + len(change.orphaned)
+                code_of = {case_ids[code]: code for code in enhet_of}
                 closed = [
                     (
                         "import",
@@ -494,6 +461,56 @@ class CaseImporter:
             await uow.outbox.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
+
+    async def _cases(
+        self, uow: Stores, rows: list[_Row], report: ImportReport, skip_bad: bool, now: datetime
+    ) -> tuple[list[_Row], dict[str, int], set[int], dict[str, int]] | None:
+        """The rows left, each case's id, the ids of the cases added now and each enhet's id;
+        None when no row is left. Refuses codes stored for another reference, adds the enheter,
+        handläggare and cases the rows name and gives a case the owner of its last row. What
+        only this needs is dropped on return."""
+        fingerprint_of = {row.code: row.fingerprint for row in rows}
+        existing = await uow.cases.cases_by_code(fingerprint_of)
+        clashing = {
+            code
+            for code, case in existing.items()
+            if case.fingerprint is not None and case.fingerprint != fingerprint_of[code]
+        }
+        del fingerprint_of
+        if clashing:
+            report.errors += [
+                RowError(row.line, _collision_message(row.code))
+                for row in rows
+                if row.code in clashing
+            ]
+            if not skip_bad:
+                raise ImportAborted(report)
+            rows = [row for row in rows if row.code not in clashing]
+        if not rows:
+            return None
+        units = await uow.cases.ensure_units({row.enhet for row in rows}, now)
+        staff = await uow.cases.ensure_staff(
+            {row.handlaggare: units[row.enhet] for row in rows}.items(), now
+        )
+        last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
+        case_ids: dict[str, int] = {}
+        new_cases = []
+        for code, row in last_row.items():
+            enhet_id, owner = units[row.enhet], staff[row.handlaggare]
+            case = existing.get(code)
+            if case is None:
+                new_cases.append((code, row.fingerprint, enhet_id, owner))
+                continue
+            if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
+                await uow.cases.assign_case(case.id, enhet_id, owner)
+            case_ids[code] = case.id
+        new_case_ids: set[int] = set()
+        if new_cases:  # one bulk insert, not a statement per case
+            added = await uow.cases.add_cases(new_cases, "import", now)
+            case_ids.update({code: case.id for code, case in added.items()})
+            new_case_ids.update(case.id for case in added.values())
+            report.new_cases += len(added)
+        return rows, case_ids, new_case_ids, units
 
     async def _known_units(
         self, rows: list[_Row], errors: list[RowError]
@@ -523,19 +540,18 @@ class CaseImporter:
 
 
 def _by_cases(rows: list[_Row], size: int) -> Iterator[list[_Row]]:
-    """The rows in groups of at most `size` cases, every row of a case in one group."""
-    by_case: dict[str, list[_Row]] = {}
-    for row in rows:
-        by_case.setdefault(row.code, []).append(row)
-    group: list[_Row] = []
-    cases = 0
-    for case_rows in by_case.values():
-        group += case_rows
-        cases += 1
-        if cases == size:
-            yield group
-            group, cases = [], 0
-    if group:
+    """`rows` (a case's rows next to each other) in groups of at most `size` cases. Each group
+    is taken off `rows`, so its rows are freed once it is done with."""
+    while rows:
+        end, cases, last = len(rows), 0, None
+        for index, row in enumerate(rows):
+            if row.code != last:
+                cases, last = cases + 1, row.code
+                if cases > size:
+                    end = index
+                    break
+        group = rows[:end]
+        del rows[:end]
         yield group
 
 
