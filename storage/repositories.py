@@ -226,8 +226,8 @@ class SqlCaseStore:
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]:
-        """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; records by code."""
+    ) -> dict[str, int]:
+        """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; ids by code."""
         ids = await new_ids(self.session, "arende", len(cases))
         await insert_rows(
             self.session,
@@ -241,12 +241,7 @@ class SqlCaseStore:
             ),
             times=("opened_at",),
         )
-        return {
-            code: CaseRecord(case_id, code, fingerprint, enhet_id, handlaggare_id)
-            for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
-                ids, cases, strict=True
-            )
-        }
+        return {code: case_id for case_id, (code, *_rest) in zip(ids, cases, strict=True)}
 
     async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
         await self.session.execute(

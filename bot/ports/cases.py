@@ -64,7 +64,9 @@ class CaseStore(Protocol):
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]: ...
+    ) -> dict[str, int]:
+        """Add many cases (code, fingerprint, enhet, handläggare); their ids by code."""
+        ...
 
     async def assign_case(
         self, case_id: int, enhet_id: int, handlaggare_id: int | None

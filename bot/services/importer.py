@@ -507,8 +507,9 @@ class CaseImporter:
         new_case_ids: set[int] = set()
         if new_cases:  # one bulk insert, not a statement per case
             added = await uow.cases.add_cases(new_cases, "import", now)
-            case_ids.update({code: case.id for code, case in added.items()})
-            new_case_ids.update(case.id for case in added.values())
+            del new_cases
+            case_ids.update(added)
+            new_case_ids.update(added.values())
             report.new_cases += len(added)
         return rows, case_ids, new_case_ids, units
 

@@ -120,9 +120,9 @@ class MemoryCaseStore:
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]:
+    ) -> dict[str, int]:
         return {
-            code: await self.add_case(code, fingerprint, enhet_id, owner, origin, now)
+            code: (await self.add_case(code, fingerprint, enhet_id, owner, origin, now)).id
             for code, fingerprint, enhet_id, owner in cases
         }
 
