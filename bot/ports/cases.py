@@ -12,7 +12,7 @@ from bot.domain.deadlines import CaseEvent, DeadlineChanges, StoredDeadline
 from bot.domain.staff import StaffMember
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import may hold one per case of its file
 class CaseRecord:
     id: int
     code: str

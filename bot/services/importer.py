@@ -119,7 +119,7 @@ Progress = Callable[[int], None]
 _Cells = tuple[str, str, str, str, str, str]
 # Cases derived and written at a time: what derivation holds in memory stays flat in the
 # file's size (one transaction all the same).
-CASES_AT_ONCE = 5000
+CASES_AT_ONCE = 1000
 
 
 PROGRESS_EVERY = 1000  # rows read between two updates of the progress bar
