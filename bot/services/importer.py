@@ -277,7 +277,7 @@ class CaseImporter:
         else:
             unknown = [i for i, cell in enumerate(cells) if cell not in clean]
             found = first_with_identifier([cells[i] for i in unknown]) if unknown else None
-            if found is None:
+            if found is None and unknown != [reference_at]:  # something new screened clean
                 if len(clean) > CLEAN_CELLS:
                     clean.clear()
                 clean.update(cells[i] for i in unknown if i != reference_at)
