@@ -15,6 +15,7 @@ from storage.bulk import insert_rows
 from storage.models import AuditEvent
 
 AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
+_DETAIL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # as json.dumps, built once
 
 
 class SqlAuditStore:
@@ -58,7 +59,7 @@ class SqlAuditStore:
                     actor,
                     action,
                     code,
-                    json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                    _DETAIL.encode(detail),
                     prev,
                     digest,
                 )

@@ -8,45 +8,34 @@ Neither goes through SQLAlchemy's per-value type processing, which costs more th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-BATCH = 50_000  # rows per executemany / COPY: bounded memory for the formatted values
+BATCH = 10_000  # rows per executemany / COPY: bounded memory for the formatted values
 
 
-class SqliteTimes:
-    """Aware datetimes as SQLite stores them through storage.types (naive UTC text)."""
-
-    def __init__(self) -> None:
-        self._texts: dict[datetime, str] = {}
-        self._last: tuple[datetime | None, str | None] = (None, None)
-
-    def __call__(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        last, last_text = self._last
-        if value is last:  # most rows carry the same `now`
-            return last_text
-        text = self._texts.get(value)
-        if text is None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime: store aware UTC datetimes only")
-            text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            self._texts[value] = text
-        self._last = (value, text)
-        return text
+def _sqlite_time(value: datetime) -> str:
+    """An aware datetime as SQLite stores it through storage.types (naive UTC text)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: store aware UTC datetimes only")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+class _Stored(dict[Any, Any]):
+    """Python values -> what SQLite stores, each distinct value formatted once (most rows of
+    a bulk write share their times and dates); None stays None."""
 
+    def __init__(self, form: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.form = form
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+    def __missing__(self, value: Any) -> Any:
+        stored = self[value] = self.form(value)
+        return stored
 
 
 async def new_ids(session: AsyncSession, table: str, count: int) -> list[int]:
@@ -104,10 +93,10 @@ async def insert_rows(
             await driver.copy_records_to_table(table, records=batch, columns=list(columns))
             written += len(batch)
         return written
-    time = SqliteTimes()
+    kinds = (_Stored(_sqlite_time), _Stored(date.isoformat), _Stored(int))
     convert = [
-        (columns.index(name), kind)
-        for names, kind in ((times, time), (dates, _day), (flags, _flag))
+        (columns.index(name), stored)
+        for names, stored in zip((times, dates, flags), kinds, strict=True)
         for name in names
     ]
     statement = (
@@ -117,8 +106,8 @@ async def insert_rows(
         formatted = []
         for row in batch:
             values = list(row)
-            for index, kind in convert:
-                values[index] = kind(values[index])
+            for index, stored in convert:
+                values[index] = stored[values[index]]
             formatted.append(tuple(values))
         await connection.exec_driver_sql(statement, formatted)
         written += len(batch)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -22,7 +20,18 @@ from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from storage.faults import check_sqlite_directory
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# SQLite's page cache (KiB) for a transaction that writes many rows: an import inserts random
+# keys (codes, fingerprints, hashes) into indexes, and SQLite's default 2 MiB holds too few of
+# their pages. The connection gets its own size back when it returns to the pool.
+BULK_CACHE_KIB = 8 * 1024
+_OWN_CACHE = "frister_cache_size"  # connection info: the size to restore
+# The newest migration (tests/test_migrations.py checks it is Alembic's head): a start finds
+# the schema current by reading one row, without loading Alembic and every migration script.
+HEAD_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -53,6 +62,14 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _sqlite_cache_back(dbapi_connection, record) -> None:
+            size = record.info.pop(_OWN_CACHE, None)
+            if size is not None and dbapi_connection is not None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"PRAGMA cache_size={int(size)}")
+                cursor.close()
+
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection) -> None:
             readonly = connection.get_execution_options().get("frister_readonly", False)
@@ -72,6 +89,17 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
     return create_async_engine(url, **kwargs)
+
+
+async def bulk_cache(connection: AsyncConnection) -> None:
+    """Give this SQLite connection BULK_CACHE_KIB of page cache until it is checked in."""
+    if connection.dialect.name != "sqlite":
+        return
+    info = await connection.get_raw_connection()
+    if _OWN_CACHE not in info.info:
+        result = await connection.exec_driver_sql("PRAGMA cache_size")
+        info.info[_OWN_CACHE] = result.scalar_one()
+    await connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
 
 def pool_size(engine: AsyncEngine) -> int | None:
@@ -97,25 +125,52 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
 
 def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.downgrade(config, revision)
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _stored_revisions(connection: Connection) -> list[str]:
+    """The revisions in Alembic's version table; none without the table."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return []
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+async def is_current(engine: AsyncEngine) -> bool:
+    """True when the schema is at HEAD_REVISION (one read, no Alembic)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_stored_revisions) == [HEAD_REVISION]
+
+
+async def upgrade_if_needed(engine: AsyncEngine) -> None:
+    """`upgrade` to the head unless the schema is there already."""
+    if not await is_current(engine):
+        await upgrade(engine)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
@@ -161,4 +216,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

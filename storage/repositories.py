@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -226,8 +226,8 @@ class SqlCaseStore:
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]:
-        """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; records by code."""
+    ) -> dict[str, int]:
+        """Insert many cases (code, fingerprint, enhet, handläggare) in bulk; ids by code."""
         ids = await new_ids(self.session, "arende", len(cases))
         await insert_rows(
             self.session,
@@ -241,12 +241,7 @@ class SqlCaseStore:
             ),
             times=("opened_at",),
         )
-        return {
-            code: CaseRecord(case_id, code, fingerprint, enhet_id, handlaggare_id)
-            for case_id, (code, fingerprint, enhet_id, handlaggare_id) in zip(
-                ids, cases, strict=True
-            )
-        }
+        return {code: case_id for case_id, (code, *_rest) in zip(ids, cases, strict=True)}
 
     async def assign_case(self, case_id: int, enhet_id: int, handlaggare_id: int | None) -> None:
         await self.session.execute(
@@ -255,27 +250,40 @@ class SqlCaseStore:
             .values(enhet_id=enhet_id, handlaggare_id=handlaggare_id)
         )
 
-    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> list[NewEvent]:
-        """Insert events not already stored (same case, type and date); returns the new ones."""
+    async def add_events(
+        self, events: Sequence[NewEvent], now: datetime, new_cases: Collection[int] = ()
+    ) -> list[NewEvent]:
+        """Insert events not already stored (same case, type and date); returns the new ones
+        with their ids. The events of `new_cases` (added in this transaction) are not looked up."""
         keys = {(e.case_id, e.type, e.date): e for e in events}
-        existing: set[tuple] = set()
-        for batch in _chunks({e.case_id for e in events}):  # ix_handelse_arende_id
+        new = set(new_cases)
+        existing = await self.event_keys({e.case_id for e in events if e.case_id not in new})
+        unstored = [e for key, e in keys.items() if key not in existing]
+        ids = await new_ids(self.session, "handelse", len(unstored))
+        fresh = [
+            NewEvent(e.case_id, e.type, e.date, e.source, e.registered_by, event_id)
+            for e, event_id in zip(unstored, ids, strict=True)
+        ]
+        await insert_rows(
+            self.session,
+            "handelse",
+            ("id", "arende_id", "type", "date", "source", "registered_by", "registered_at"),
+            ((e.id, e.case_id, e.type, e.date, e.source, e.registered_by, now) for e in fresh),
+            times=("registered_at",),
+            dates=("date",),
+        )
+        return fresh
+
+    async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        keys: set[tuple[int, str, date]] = set()
+        for batch in _chunks(case_ids):  # ix_handelse_arende_id
             rows = await self.session.execute(
                 select(Handelse.arende_id, Handelse.type, Handelse.date).where(
                     Handelse.arende_id.in_(batch)
                 )
             )
-            existing.update(map(tuple, rows.all()))
-        fresh = [e for key, e in keys.items() if key not in existing]
-        await insert_rows(
-            self.session,
-            "handelse",
-            ("arende_id", "type", "date", "source", "registered_by", "registered_at"),
-            ((e.case_id, e.type, e.date, e.source, e.registered_by, now) for e in fresh),
-            times=("registered_at",),
-            dates=("date",),
-        )
-        return fresh
+            keys.update(map(tuple, rows.all()))
+        return keys
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         result: dict[int, list[CaseEvent]] = {}

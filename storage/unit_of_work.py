@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ports.unit_of_work import Stores
 from storage.audit import SqlAuditStore
 from storage.chat import SqlChatStore
-from storage.database import transaction
+from storage.database import bulk_cache, transaction
 from storage.outbox import SqlOutboxStore
 from storage.reports import SqlReportStore
 from storage.repositories import SqlCaseStore
@@ -40,7 +40,9 @@ class SqlUnitOfWork:
         )
 
     @asynccontextmanager
-    async def __call__(self, readonly: bool = False) -> AsyncIterator[Stores]:
+    async def __call__(self, readonly: bool = False, bulk: bool = False) -> AsyncIterator[Stores]:
         factory = self.readonly_factory if readonly else self.factory
         async with transaction(factory) as session:
+            if bulk:
+                await bulk_cache(await session.connection())
             yield sql_stores(session)

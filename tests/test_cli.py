@@ -29,12 +29,17 @@ CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 PNR = "19121212-1212"  # a valid personnummer (Luhn ok), the Skatteverket test person
 
 
-def run(cwd: Path, *args: str, stdin: str = "", **settings: str) -> subprocess.CompletedProcess:
-    """Run `frister ARGS` in `cwd` with only the given FRISTER_*/SLACK_* settings."""
+def _env(settings: dict[str, str]) -> dict[str, str]:
+    """The caller's environment without FRISTER_*/SLACK_* settings, plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FRISTER_", "SLACK_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUTF8"] = "1"
     env.update(settings)
+    return env
+
+
+def run(cwd: Path, *args: str, stdin: str = "", **settings: str) -> subprocess.CompletedProcess:
+    """Run `frister ARGS` in `cwd` with only the given FRISTER_*/SLACK_* settings."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
@@ -42,7 +47,20 @@ def run(cwd: Path, *args: str, stdin: str = "", **settings: str) -> subprocess.C
         text=True,
         encoding="utf-8",
         cwd=cwd,
-        env=env,
+        env=_env(settings),
+        timeout=120,
+    )
+
+
+def run_code(cwd: Path, code: str, **settings: str) -> subprocess.CompletedProcess:
+    """Run Python `code` as `run` runs `frister`."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=_env(settings),
         timeout=120,
     )
 
@@ -296,7 +314,20 @@ def imports(tmp_path_factory):
         bad = run(folder, "import", "bad.csv", *NEW_UNITS, **first_db)
         first = run(folder, "import", "good.csv", *NEW_UNITS, **first_db)
         again = run(folder, "import", "good.csv", **first_db)  # the enheter exist now
-        return SimpleNamespace(bad=bad, first=first, again=again, skip=skip.result())
+        loaded = run_code(folder, LOADED_BY_IMPORT, **first_db)  # and once more, in process
+        return SimpleNamespace(bad=bad, first=first, again=again, skip=skip.result(), loaded=loaded)
+
+
+# `frister import good.csv`, then the modules it loaded (of those an import needs none of).
+LOADED_BY_IMPORT = """
+import sys
+from bot.cli import main
+
+status = main(["import", "good.csv"])
+heavy = ("alembic", "slack_bolt", "slack_sdk", "aiohttp", "matplotlib", "microsoft_agents",
+         "handlers", "bot.chat", "bot.services.delivery", "bot.services.planner")
+print(status, sorted({m for m in sys.modules for h in heavy if m == h or m.startswith(h + ".")}))
+"""
 
 
 def test_import(imports):
@@ -312,6 +343,13 @@ def test_import_twice(imports):
     summary = one_line(result.stdout)
     assert "Nya ärenden: 0. Nya händelser: 0 (redan registrerade: 3)" in summary
     assert "Nya frister: 0, ändrade: 0." in summary
+
+
+def test_import_loads_only_what_it_needs(imports):
+    """No chat, Slack, Teams or charts; no migration scripts when the schema is current."""
+    result = imports.loaded
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 []"
 
 
 def test_import_bad_row_imports_nothing(imports):

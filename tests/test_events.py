@@ -108,3 +108,21 @@ async def test_events_rederive_deadlines(settings, engine, clock):
     # The utredning and the information that it started (20 kap. 4 § SoL).
     (view,) = [v for v in views if v.rule_id == "utredning"]
     assert (view.rule_id, view.status, view.closed_on) == ("utredning", "done", date(2026, 4, 30))
+
+
+def test_a_derivation_kept_by_shape_names_each_case_own_events(settings, clock):
+    from bot.domain.deadlines import CaseEvent, derive_deadlines
+    from bot.services.events import EventRecorder
+
+    app = App(settings, clock=clock)
+    recorder = EventRecorder(app.rules, app.calendar)
+    day, later = date(2026, 1, 5), date(2026, 1, 12)
+    cases = [
+        [CaseEvent(7, "anmalan_inkom", day), CaseEvent(9, "utredning_inledd", later)],
+        [CaseEvent(30, "utredning_inledd", later), CaseEvent(21, "anmalan_inkom", day)],
+        [CaseEvent(5, "utredning_inledd", day), CaseEvent(4, "anmalan_inkom", day)],
+        [CaseEvent(40, "anmalan_inkom", day), CaseEvent(41, "utredning_inledd", day)],
+    ]
+    for events in cases:
+        assert recorder._derive(events) == derive_deadlines(events, app.rules, app.calendar)
+    assert len(recorder._shapes) == 2

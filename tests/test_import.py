@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.domain.pseudonym import Pseudonym, Pseudonymiser
+from bot.services.events import EventRecorder
 from bot.services.import_file import BadFile
 from bot.services.importer import ImportAborted
 from tests.conftest import TEST_KEY
@@ -72,6 +73,28 @@ async def test_idempotent_rerun(app):
     assert len(await _views(app)) == first.new_deadlines
 
 
+async def test_unchanged_rerun_records_nothing(app, monkeypatch):
+    """An unchanged file reaches no recording; a changed one records only its new rows."""
+    await app.importer().run(GOOD)
+    importer = app.importer()
+    recorded: list[list] = []
+    record = EventRecorder.record
+
+    async def spy(recorder, uow, entries, **kwargs):
+        recorded.append([(e.code, e.event.type, e.event.date) for e in entries])
+        return await record(recorder, uow, entries, **kwargs)
+
+    monkeypatch.setattr(EventRecorder, "record", spy)
+    again = await importer.run(GOOD)
+    assert recorded == []
+    assert (again.new_events, again.existing_events, again.new_deadlines) == (0, 3, 0)
+    later = "IFO 2026-101;Barn och unga Nord;U0AAA0001;Utredning inledd;2026-06-20\n"
+    changed = await importer.run(GOOD + later + later)
+    code = Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    assert recorded == [[(code, "utredning_inledd", date(2026, 6, 20))] * 2]
+    assert (changed.new_events, changed.existing_events, changed.changed_deadlines) == (1, 3, 1)
+
+
 async def test_reference_never_stored(app, engine):
     await app.importer().run(GOOD)
     dump = await _dump(engine)
@@ -126,6 +149,46 @@ async def test_identifier_in_any_cell_never_echoed_nor_stored(app, engine, cells
     for line in output + (await _dump(engine)).splitlines():
         assert number not in line
         assert digits[-10:] not in "".join(c for c in line if c.isdigit())
+
+
+async def test_screened_cells_are_remembered_per_value_not_per_column(app):
+    """A value screened clean in one row is not screened again; the refusal still names the
+    column of the identifier, whichever cells of the row were known."""
+    row = "IFO 7;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12"
+    rows = [
+        row,
+        row.replace("anmalan_inkom", "19121212-1212"),
+        row.replace("Barn och unga Nord", "Barn och unga 19121212-1212"),
+        "Barn och unga Nord;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12",
+        "IFO 7;IFO 7;U0AAA0001;anmalan_inkom;2026-06-12",
+        "IFO 7;Barn och unga Nord;U0AAA0001;anmalan_inkom;2026-06-12;19121212-1212",
+    ]
+    with pytest.raises(ImportAborted) as aborted:
+        await app.importer().run(HEADER + "\n".join(rows) + "\n")
+    errors = [(e.line, str(e)) for e in aborted.value.report.errors]
+    assert [line for line, _text in errors] == [3, 4, 7]
+    assert "kolumn 4 " in errors[0][1] and "personnummer" in errors[0][1]
+    assert "kolumn 2 " in errors[1][1]
+    assert "kolumn 6 " in errors[2][1]
+
+
+async def test_a_case_rows_in_a_row_are_hashed_once(app, monkeypatch):
+    calls: list[str] = []
+    pseudonym = Pseudonymiser.pseudonym
+
+    def spy(pseudonymiser, reference):
+        calls.append(reference)
+        return pseudonym(pseudonymiser, reference)
+
+    monkeypatch.setattr(Pseudonymiser, "pseudonym", spy)
+    later = "IFO 2026-101;Barn och unga Nord;U0AAA0001;Utredning inledd;2026-06-20\n"
+    rows, errors, _count = app.importer().parse(GOOD + later + later + GOOD.removeprefix(HEADER))
+    assert errors == []
+    # 101, 102, 103, 101, 101 (the same), 101 (the same again), 102, 103
+    assert calls == ["IFO 2026-101", "IFO 2026-102", "IFO 2026-103"] * 2
+    assert len({row.code for row in rows}) == 3
+    assert rows[3].code == rows[0].code == Pseudonymiser(TEST_KEY).code("IFO 2026-101")
+    assert rows[3].fingerprint == rows[0].fingerprint
 
 
 @pytest.mark.parametrize(
@@ -227,3 +290,23 @@ async def test_bad_handlaggare_refused(app):
             HEADER + "IFO 2026-202;Barn och unga Nord;anna;anmalan_inkom;2026-06-12\n"
         )
     assert "Entra" in aborted.value.report.errors[0].message
+
+
+async def test_a_bulk_transaction_has_its_own_sqlite_cache(app, engine):
+    """The import's connection gets BULK_CACHE_KIB of page cache; the next user gets its own."""
+    from storage.database import BULK_CACHE_KIB
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("an SQLite pragma")
+
+    async def size(**kwargs) -> int:
+        async with app.unit_of_work(**kwargs) as uow:
+            return (await uow.cases.session.execute(text("PRAGMA cache_size"))).scalar_one()
+
+    own = await size()
+    assert await size(bulk=True) == -BULK_CACHE_KIB != own
+    assert await size() == own
+    with pytest.raises(ImportAborted):
+        async with app.unit_of_work(bulk=True):
+            raise ImportAborted(None)  # type: ignore[arg-type]
+    assert await size() == own

@@ -10,7 +10,15 @@ from sqlalchemy import insert, select
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage.database import current_revision, downgrade, head_revision, upgrade
+from storage.database import (
+    HEAD_REVISION,
+    current_revision,
+    downgrade,
+    head_revision,
+    is_current,
+    upgrade,
+    upgrade_if_needed,
+)
 from storage.models import Arende, Enhet, Forlangning, Frist, Handelse
 
 
@@ -28,8 +36,23 @@ async def test_models_match_migrations(engine):
 async def test_downgrade_and_upgrade(engine):
     await downgrade(engine, "base")
     assert await current_revision(engine) is None
+    assert not await is_current(engine)
     await upgrade(engine)
     assert await current_revision(engine) == head_revision()
+    assert await is_current(engine)
+
+
+def test_the_known_head_is_alembics_head():
+    assert head_revision() == HEAD_REVISION
+
+
+async def test_a_start_upgrades_only_an_older_schema(engine):
+    await downgrade(engine, "0008")
+    assert not await is_current(engine)
+    await upgrade_if_needed(engine)
+    assert await current_revision(engine) == HEAD_REVISION
+    await upgrade_if_needed(engine)  # at the head: nothing to do
+    assert await is_current(engine)
 
 
 async def test_existing_extensions_enter_the_history(engine):

@@ -609,3 +609,23 @@ def test_property_finding_repr_has_no_digits(item, before, possible):
         assert number not in rendered
         assert ascii_digits[-10:-4] not in rendered  # date part
         assert ascii_digits[-4:] not in rendered  # last four
+
+
+_CELL = st.text(alphabet="0123456789-+ .:/;x\u2013\u00a0pnrtel", max_size=16)
+
+
+@given(st.lists(_CELL, min_size=1, max_size=5))
+@settings(max_examples=300)
+def test_one_search_over_cells_finds_what_each_cell_holds(cells):
+    from bot.domain.screening import first_with_identifier
+
+    expected = next((i for i, cell in enumerate(cells) if find_identifiers(cell)), None)
+    assert first_with_identifier(cells) == expected
+
+
+def test_a_number_is_not_made_of_two_cells():
+    from bot.domain.screening import first_with_identifier
+
+    assert first_with_identifier(["121212", "1212"]) is None
+    assert first_with_identifier(["IFO 1/26", "U0B010001", "2026-01-05"]) is None
+    assert first_with_identifier(["x", "121212-1212", "5"]) == 1

@@ -15,9 +15,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 GENESIS = "0" * 64
+# One encoder for every row: `json.dumps` with options builds a new encoder on each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -33,18 +36,24 @@ class AuditRecord:
     hash: str
 
 
+@lru_cache(maxsize=16)
+def _utc_text(at: datetime) -> str:
+    """`at` as the chain writes it (rows written together share one time)."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def canonical(
     seq: int, at: datetime, actor: str, action: str, code: str | None, detail: dict[str, Any]
 ) -> bytes:
     row = {
         "seq": seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "at": _utc_text(at),
         "actor": actor,
         "action": action,
         "arende_code": code,
         "detail": detail,
     }
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(row).encode()
 
 
 def chain_hash(prev_hash: str, row: bytes) -> str:

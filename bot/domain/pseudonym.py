@@ -31,6 +31,8 @@ class Pseudonym:
 
 def normalise_reference(reference: str) -> str:
     """Unicode NFKC, unified dashes, no white space, upper case: `ifo 2026-12` == `IFO2026‑12`."""
+    if reference.isascii():  # NFKC and the dashes change nothing in ASCII
+        return "".join(reference.split()).upper()
     text = unicodedata.normalize("NFKC", reference)
     text = _DASHES.sub("-", text)
     # NFKC again: upper() can decompose a few letters (Greek ΐ), which must not change the code.
@@ -69,16 +71,16 @@ class Pseudonymiser:
         self._key = key.encode("utf-8")
         self.length = length
 
-    def _mac(self, purpose: bytes, reference: str) -> bytes:
-        message = purpose + b"\x00" + normalise_reference(reference).encode("utf-8")
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+    def _mac(self, purpose: bytes, normalised: bytes) -> bytes:
+        return hmac.digest(self._key, purpose + b"\x00" + normalised, hashlib.sha256)
 
     def pseudonym(self, reference: str) -> Pseudonym:
         """Code and fingerprint for a case reference."""
-        if not normalise_reference(reference):
+        normalised = normalise_reference(reference).encode("utf-8")
+        if not normalised:
             raise ValueError("empty case reference")
-        code = format_code(_encode(self._mac(b"frister/code/v1", reference), self.length))
-        fingerprint = self._mac(b"frister/fingerprint/v1", reference).hex()
+        code = format_code(_encode(self._mac(b"frister/code/v1", normalised), self.length))
+        fingerprint = self._mac(b"frister/fingerprint/v1", normalised).hex()
         return Pseudonym(code=code, fingerprint=fingerprint)
 
     def code(self, reference: str) -> str:

@@ -225,6 +225,21 @@ def find_identifiers(text: str) -> list[Finding]:
     return findings
 
 
+# Between cells in `first_with_identifier`: no part of `_NUMBER`, so no match spans two cells,
+# and not a digit, `-`, `.` or `:`, so every lookaround sees a cell's edge as a text's edge.
+_CELL_BREAK = "\x1f"
+
+
+def first_with_identifier(texts: list[str]) -> int | None:
+    """The index of the first text `find_identifiers` reports anything in, else None.
+
+    One search over all the texts at once finds out whether any could hold a number (most
+    rows of an import hold none); only then is each text checked in detail."""
+    if not _NUMBER.search(_normalise(_CELL_BREAK.join(texts))):
+        return None
+    return next((index for index, text in enumerate(texts) if find_identifiers(text)), None)
+
+
 def contains_identifier(text: str) -> bool:
     """True if `text` contains anything `find_identifiers` would report."""
     return bool(find_identifiers(text))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -12,7 +12,7 @@ from bot.domain.deadlines import CaseEvent, DeadlineChanges, StoredDeadline
 from bot.domain.staff import StaffMember
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import may hold one per case of its file
 class CaseRecord:
     id: int
     code: str
@@ -28,6 +28,7 @@ class NewEvent:
     date: date
     source: str
     registered_by: str | None = None
+    id: int | None = field(default=None, compare=False)  # set by `add_events` once stored
 
 
 class CaseStore(Protocol):
@@ -63,13 +64,24 @@ class CaseStore(Protocol):
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]: ...
+    ) -> dict[str, int]:
+        """Add many cases (code, fingerprint, enhet, handläggare); their ids by code."""
+        ...
 
     async def assign_case(
         self, case_id: int, enhet_id: int, handlaggare_id: int | None
     ) -> None: ...
 
-    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> list[NewEvent]: ...
+    async def add_events(
+        self, events: Sequence[NewEvent], now: datetime, new_cases: Collection[int] = ()
+    ) -> list[NewEvent]:
+        """Store the events not stored yet (same case, type and date); the new ones, with their
+        ids. `new_cases` were added in this transaction: none of their events is looked up."""
+        ...
+
+    async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        """(case, type, date) of every event stored for `case_ids`."""
+        ...
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]: ...
 

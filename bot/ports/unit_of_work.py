@@ -26,6 +26,9 @@ class Stores:
 
 
 class UnitOfWork(Protocol):
-    def __call__(self, readonly: bool = False) -> AbstractAsyncContextManager[Stores]:
-        """One transaction; `readonly` work must not write (it may run beside a writer)."""
+    def __call__(
+        self, readonly: bool = False, bulk: bool = False
+    ) -> AbstractAsyncContextManager[Stores]:
+        """One transaction; `readonly` work must not write (it may run beside a writer);
+        `bulk` work writes many rows (an import), which the storage may give more memory."""
         ...

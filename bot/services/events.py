@@ -8,13 +8,20 @@ admin channel through the outbox, each with its audit row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from bot.domain.calendar import SwedishCalendar
-from bot.domain.deadlines import CaseEvent, DeadlineChanges, derive_deadlines, reconcile
+from bot.domain.deadlines import (
+    CaseEvent,
+    DeadlineChanges,
+    DerivedDeadline,
+    derive_deadlines,
+    reconcile,
+)
 from bot.domain.delegation import Restart, restarted_investigations
 from bot.domain.messages import Message
 from bot.domain.rules import RulePack
@@ -25,6 +32,10 @@ from bot.ports.unit_of_work import Stores
 from bot.services.alarms import alarm_chefs
 
 RESTARTING_EVENT = "utredning_inledd"
+NO_DETAIL: Mapping[str, Any] = MappingProxyType({})
+# Derivations kept by the order of a case's event types and dates (most cases of an import
+# share one of a few shapes); emptied when full.
+SHAPES = 20_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class EventEntry:
     event: NewEvent
     code: str  # the case's code
     enhet_id: int  # the case's enhet (whose chefs hear of alarms)
-    detail: Mapping[str, Any] = field(default_factory=dict)  # added to the audit row
+    detail: Mapping[str, Any] = NO_DETAIL  # added to the audit row
     without_delegation: bool = False  # a decision accepted below the required level
 
     @property
@@ -56,6 +67,9 @@ class EventRecorder:
     rules: RulePack
     calendar: SwedishCalendar
     admin_channel: str | None = None
+    _shapes: dict[tuple[tuple[str, date], ...], list[DerivedDeadline]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     async def record(
         self,
@@ -66,15 +80,18 @@ class EventRecorder:
         now: datetime,
         today: date,
         rederive: Iterable[int] = (),
+        new_cases: Collection[int] = (),
         progress: Callable[[int], None] | None = None,
     ) -> Recorded:
         """Register `entries` (audited as `actor`), re-derive the deadlines of the cases that
         got a new event (and of the `rederive` cases), then raise the alarms of the fresh
         events. A case whose events are all known already is not derived again: its deadlines
-        follow from the same events."""
-        fresh = await uow.cases.add_events([e.event for e in entries], now)
+        follow from the same events. `new_cases` were added in this transaction: nothing of
+        theirs is stored yet, so nothing is read back."""
+        new = frozenset(new_cases)
+        fresh = await uow.cases.add_events([e.event for e in entries], now, new)
         case_ids = list(dict.fromkeys([*(e.case_id for e in fresh), *rederive]))
-        events, changes = await self._rederive(uow, case_ids, now, progress)
+        events, changes = await self._rederive(uow, case_ids, fresh, new, now, progress)
         detail: dict[tuple[int, str, date], Mapping[str, Any]] = {}
         code_of: dict[int, str] = {}
         for entry in entries:
@@ -103,19 +120,53 @@ class EventRecorder:
         self,
         uow: Stores,
         case_ids: list[int],
+        fresh: list[NewEvent],
+        new: frozenset[int],
         now: datetime,
         progress: Callable[[int], None] | None,
     ) -> tuple[dict[int, list[CaseEvent]], dict[int, DeadlineChanges]]:
-        events = await uow.cases.events_of(case_ids)
-        stored = await uow.cases.deadlines_of(case_ids)
+        known = [case_id for case_id in case_ids if case_id not in new]
+        events = await uow.cases.events_of(known) if known else {}
+        stored = await uow.cases.deadlines_of(known) if known else {}
+        for e in fresh:  # a new case's events are all fresh
+            if e.case_id in new and e.id is not None:
+                events.setdefault(e.case_id, []).append(CaseEvent(e.id, e.type, e.date))
         changes: dict[int, DeadlineChanges] = {}
         for case_id in case_ids:
-            derived = derive_deadlines(events.get(case_id, []), self.rules, self.calendar)
+            derived = self._derive(events.get(case_id, []))
             changes[case_id] = reconcile(derived, stored.get(case_id, []))
             if progress:
                 progress(1)
         await uow.cases.apply_deadline_changes(changes, now)
         return events, changes
+
+    def _derive(self, events: list[CaseEvent]) -> list[DerivedDeadline]:
+        """`derive_deadlines`, kept by the case's shape: the derivation uses an event's id only
+        to order events of one day and to name it, so one shape derives alike."""
+        ordered = sorted(events, key=lambda e: (e.date, e.id))
+        shape = tuple((e.type, e.date) for e in ordered)
+        derived = self._shapes.get(shape)
+        if derived is None:
+            placeholders = [CaseEvent(i, e.type, e.date) for i, e in enumerate(ordered)]
+            derived = derive_deadlines(placeholders, self.rules, self.calendar)
+            if len(self._shapes) >= SHAPES:
+                self._shapes.clear()
+            self._shapes[shape] = derived
+        ids = [e.id for e in ordered]
+        return [
+            DerivedDeadline(
+                d.rule_id,
+                ids[d.trigger_event_id],
+                d.occurrence,
+                d.trigger_date,
+                d.calendar_last_day,
+                d.last_day,
+                d.status,
+                d.closed_on,
+                None if d.closing_event_id is None else ids[d.closing_event_id],
+            )
+            for d in derived
+        ]
 
     async def _alarms(
         self,
@@ -148,7 +199,8 @@ class EventRecorder:
                 {"handelse": event, "datum": day.isoformat()},
                 now,
             )
-        cases = {e.event.case_id: e for e in entries}
+        restarting = {e.case_id for e in recorded.fresh if e.type == RESTARTING_EVENT}
+        cases = {e.event.case_id: e for e in entries if e.event.case_id in restarting}
         for case_id, entry in cases.items():
             for restart in restarted_investigations(recorded.events.get(case_id, [])):
                 if (case_id, RESTARTING_EVENT, restart.reopened_on) not in fresh:

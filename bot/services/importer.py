@@ -13,20 +13,20 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, local_today
 from bot.domain.calendar import SwedishCalendar
 from bot.domain.delegation import DelegationMode, check_decision
-from bot.domain.pseudonym import Pseudonymiser
+from bot.domain.pseudonym import Pseudonym, Pseudonymiser
 from bot.domain.roles import DecisionLevel
 from bot.domain.rules import RulePack
-from bot.domain.screening import find_identifiers
+from bot.domain.screening import find_identifiers, first_with_identifier
 from bot.domain.staff import is_platform_user_id, normal_user_id
 from bot.i18n import _, ngettext
 from bot.ports.cases import NewEvent
-from bot.ports.unit_of_work import UnitOfWork
+from bot.ports.unit_of_work import Stores, UnitOfWork
 from bot.services.csv_cells import formula_refusal, starts_like_formula
 from bot.services.events import EventEntry, EventRecorder
 from bot.services.import_file import csv_rows, header_refusal, identifier_in_header
@@ -102,7 +102,7 @@ class ImportReport:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to make
 class _Row:
     line: int
     code: str
@@ -115,9 +115,60 @@ class _Row:
 
 
 Progress = Callable[[int], None]
+# A row's cells by name: arende, enhet, handlaggare, handelse, datum, beslutsniva ("" if none).
+_Cells = tuple[str, str, str, str, str, str]
 # Cases derived and written at a time: what derivation holds in memory stays flat in the
 # file's size (one transaction all the same).
-CASES_AT_ONCE = 5000
+CASES_AT_ONCE = 1000
+
+
+PROGRESS_EVERY = 1000  # rows read between two updates of the progress bar
+CLEAN_CELLS = 10_000  # cell values remembered as screened clean (then forgotten, and again)
+
+
+class _Checked:
+    """Cell values a row of this file has already passed every check with (an export repeats
+    its enheter, handläggare, events and dates): a row made only of such values, without a
+    decision level, needs no check again. The stored values are shared between rows. The
+    previous row's pseudonym is kept too (a case's rows tend to follow each other), so the
+    reference is hashed once for them; no other reference is held."""
+
+    def __init__(self, pseudonymiser: Pseudonymiser) -> None:
+        self.pseudonymiser = pseudonymiser
+        self.events: dict[str, str] = {}
+        self.days: dict[str, date] = {}
+        self.handles: dict[str, str] = {}
+        self.units: dict[str, str] = {}
+        self._last: tuple[str, Pseudonym] | None = None
+
+    def pseudonym(self, reference: str) -> Pseudonym:
+        last = self._last
+        if last is not None and last[0] == reference:
+            return last[1]
+        pseudonym = self.pseudonymiser.pseudonym(reference)
+        self._last = (reference, pseudonym)
+        return pseudonym
+
+    def row(self, line: int, cell: _Cells) -> _Row | None:
+        """The row when every value is known good, else None (check it in full)."""
+        reference, enhet_cell, handle_cell, event_cell, day_cell, level = cell
+        if level or not reference:
+            return None
+        event = self.events.get(event_cell)
+        day = self.days.get(day_cell)
+        handle = self.handles.get(handle_cell)
+        enhet = self.units.get(enhet_cell)
+        if event is None or day is None or handle is None or enhet is None:
+            return None
+        pseudonym = self.pseudonym(reference)
+        return _Row(line, pseudonym.code, pseudonym.fingerprint, enhet, handle, event, day)
+
+    def learn(self, cell: _Cells, row: _Row) -> None:
+        """Remember the values of a row that passed every check."""
+        self.units.setdefault(cell[1], row.enhet)
+        self.handles.setdefault(cell[2], row.handlaggare)
+        self.events.setdefault(cell[3], row.event)
+        self.days.setdefault(cell[4], row.day)
 
 
 def _fold(text: str) -> str:
@@ -170,17 +221,24 @@ class CaseImporter:
         if any(name not in columns for name in COLUMNS):
             raise header_refusal(COLUMNS, OPTIONAL)
         index = {name: columns.index(name) for name in COLUMNS + OPTIONAL if name in columns}
+        positions = [index[name] for name in COLUMNS]
+        level_at = index.get("beslutsniva")
+        reference_at = index["arende"]
         today = local_today(self.clock, self.tz)
         rows: list[_Row] = []
         errors: list[RowError] = []
-        count = 0
+        checked = _Checked(self.pseudonymiser)
+        clean: set[str] = set()  # cell values screened clean, references aside
+        count = unreported = 0
         for line, cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():  # a blank row
                 continue
             count += 1
-            if progress:
-                progress(1)
-            problem = self._screen_cells(line, cells)
+            unreported += 1
+            if progress and unreported == PROGRESS_EVERY:
+                progress(unreported)
+                unreported = 0
+            problem = self._screen_cells(line, cells, clean, reference_at)
             if not problem and len(cells) != len(header):
                 problem = [
                     RowError(
@@ -193,31 +251,53 @@ class CaseImporter:
             if problem:
                 errors += problem
                 continue
-            row, row_errors = self._row(
-                line, {k: cells[i].strip() for k, i in index.items()}, today
-            )
-            errors += row_errors
+            reference, enhet, handle, event, day = [cells[i].strip() for i in positions]
+            level = "" if level_at is None else cells[level_at].strip()
+            cell = (reference, enhet, handle, event, day, level)
+            row = checked.row(line, cell)
+            if row is None:
+                row, row_errors = self._row(line, cell, today, checked)
+                errors += row_errors
+                if row is not None:
+                    checked.learn(cell, row)
             if row is not None:
                 rows.append(row)
+        if progress and unreported:
+            progress(unreported)
         return rows, errors, count
 
-    def _screen_cells(self, line: int, cells: Iterable[str]) -> list[RowError]:
-        for number, cell in enumerate(cells, start=1):
-            if find_identifiers(cell):
-                return [
-                    RowError(
-                        line,
-                        _(
-                            "column {column} contains what looks like a personal identity "
-                            "number; the row is refused and nothing of it is stored"
-                        ).format(column=number),
-                    )
-                ]
-        return []
+    def _screen_cells(
+        self, line: int, cells: list[str], clean: set[str] | None = None, reference_at: int = -1
+    ) -> list[RowError]:
+        """The refusal of a row with an identifier in any cell. Cells in `clean` were screened
+        before (the check depends on a cell's text alone); the others are added once screened
+        clean, except the case reference (the one cell that differs from case to case)."""
+        if clean is None:
+            number = first_with_identifier(cells)
+        else:
+            unknown = [i for i, cell in enumerate(cells) if cell not in clean]
+            found = first_with_identifier([cells[i] for i in unknown]) if unknown else None
+            if found is None and unknown != [reference_at]:  # something new screened clean
+                if len(clean) > CLEAN_CELLS:
+                    clean.clear()
+                clean.update(cells[i] for i in unknown if i != reference_at)
+            number = None if found is None else unknown[found]
+        if number is None:
+            return []
+        return [
+            RowError(
+                line,
+                _(
+                    "column {column} contains what looks like a personal identity "
+                    "number; the row is refused and nothing of it is stored"
+                ).format(column=number + 1),
+            )
+        ]
 
     def _row(
-        self, line: int, cell: dict[str, str], today: date
+        self, line: int, cells: _Cells, today: date, checked: _Checked
     ) -> tuple[_Row | None, list[RowError]]:
+        cell = dict(zip((*COLUMNS, "beslutsniva"), cells, strict=True))
         errors: list[RowError] = []
         for name in COLUMNS:
             if not cell[name]:
@@ -285,7 +365,7 @@ class CaseImporter:
                         )
                     ]
                 escalate = escalate or check.escalate
-        pseudonym = self.pseudonymiser.pseudonym(cell["arende"])
+        pseudonym = checked.pseudonym(cell["arende"])
         assert event is not None and day is not None  # else errors were returned above
         return (
             _Row(
@@ -320,71 +400,50 @@ class CaseImporter:
         if report.errors and not skip_bad:
             raise ImportAborted(report)
         now = self.clock.now()
-        async with self.unit_of_work() as uow:
-            fingerprint_of = {row.code: row.fingerprint for row in rows}
-            existing = await uow.cases.cases_by_code(fingerprint_of)
-            clashing = {
-                code
-                for code, case in existing.items()
-                if case.fingerprint is not None and case.fingerprint != fingerprint_of[code]
-            }
-            if clashing:
-                report.errors += [
-                    RowError(row.line, _collision_message(row.code))
-                    for row in rows
-                    if row.code in clashing
-                ]
-                if not skip_bad:
-                    raise ImportAborted(report)
-                rows = [row for row in rows if row.code not in clashing]
-            if not rows:
+        async with self.unit_of_work(bulk=True) as uow:
+            cases = await self._cases(uow, rows, report, skip_bad, now)
+            if cases is None:
                 report.errors.sort(key=lambda e: e.line)
                 return report
-            units = await uow.cases.ensure_units({row.enhet for row in rows}, now)
-            staff = await uow.cases.ensure_staff(
-                {row.handlaggare: units[row.enhet] for row in rows}.items(), now
-            )
-            last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
-            case_ids: dict[str, int] = {}
-            new_cases = []
-            for code, row in last_row.items():
-                enhet_id, owner = units[row.enhet], staff[row.handlaggare]
-                case = existing.get(code)
-                if case is None:
-                    new_cases.append((code, row.fingerprint, enhet_id, owner))
-                    continue
-                if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
-                    await uow.cases.assign_case(case.id, enhet_id, owner)
-                case_ids[code] = case.id
-            if new_cases:  # one bulk insert, not a statement per case
-                added = await uow.cases.add_cases(new_cases, "import", now)
-                case_ids.update({code: case.id for code, case in added.items()})
-                report.new_cases += len(added)
-            entries = [
-                EventEntry(
-                    NewEvent(case_ids[row.code], row.event, row.day, "import"),
-                    row.code,
-                    units[last_row[row.code].enhet],
-                    without_delegation=row.without_delegation,
-                )
-                for row in rows
-            ]
-            report.existing_events = len({e.key for e in entries})
+            rows, case_ids, new_case_ids, units = cases
             report.imported_rows = len(rows)
-            code_of = {case_id: code for code, case_id in case_ids.items()}
-            for chunk in _by_cases(entries, CASES_AT_ONCE):
+            # A case's rows next to each other, in the file's order (new cases' ids follow it).
+            rows.sort(key=lambda row: case_ids[row.code])
+            # A group of cases at a time: memory stays flat in the file's size. One read of the
+            # group's stored events leaves only the rows that add one: an unchanged file makes
+            # no entry, derives nothing and writes no event.
+            for group in _by_cases(rows, CASES_AT_ONCE):
+                keys = {(case_ids[row.code], row.event, row.day) for row in group}
+                report.existing_events += len(keys)
+                known = {key[0] for key in keys} - new_case_ids
+                stored = await uow.cases.event_keys(known) if known else set()
+                enhet_of = {row.code: row.enhet for row in group}  # a case's last row decides
+                chunk = [
+                    EventEntry(
+                        NewEvent(case_ids[row.code], row.event, row.day, "import"),
+                        row.code,
+                        units[enhet_of[row.code]],
+                        without_delegation=row.without_delegation,
+                    )
+                    for row in group
+                    if (case_ids[row.code], row.event, row.day) not in stored
+                ]
+                if not chunk:
+                    continue
                 recorded = await self.recorder.record(
                     uow,
                     chunk,
                     actor="import",
                     now=now,
                     today=local_today(self.clock, self.tz),
+                    new_cases=new_case_ids,
                     progress=case_progress,
                 )
                 report.new_events += len(recorded.fresh)
                 for change in recorded.changes.values():
                     report.new_deadlines += len(change.insert)
                     report.changed_deadlines += len(change.update) + len(change.orphaned)
+                code_of = {case_ids[code]: code for code in enhet_of}
                 closed = [
                     (
                         "import",
@@ -402,6 +461,57 @@ class CaseImporter:
             await uow.outbox.set_state("import:last", now.isoformat(), now)
         report.errors.sort(key=lambda e: e.line)
         return report
+
+    async def _cases(
+        self, uow: Stores, rows: list[_Row], report: ImportReport, skip_bad: bool, now: datetime
+    ) -> tuple[list[_Row], dict[str, int], set[int], dict[str, int]] | None:
+        """The rows left, each case's id, the ids of the cases added now and each enhet's id;
+        None when no row is left. Refuses codes stored for another reference, adds the enheter,
+        handläggare and cases the rows name and gives a case the owner of its last row. What
+        only this needs is dropped on return."""
+        fingerprint_of = {row.code: row.fingerprint for row in rows}
+        existing = await uow.cases.cases_by_code(fingerprint_of)
+        clashing = {
+            code
+            for code, case in existing.items()
+            if case.fingerprint is not None and case.fingerprint != fingerprint_of[code]
+        }
+        del fingerprint_of
+        if clashing:
+            report.errors += [
+                RowError(row.line, _collision_message(row.code))
+                for row in rows
+                if row.code in clashing
+            ]
+            if not skip_bad:
+                raise ImportAborted(report)
+            rows = [row for row in rows if row.code not in clashing]
+        if not rows:
+            return None
+        units = await uow.cases.ensure_units({row.enhet for row in rows}, now)
+        staff = await uow.cases.ensure_staff(
+            {row.handlaggare: units[row.enhet] for row in rows}.items(), now
+        )
+        last_row = {row.code: row for row in rows}  # the last row of a case decides its owner
+        case_ids: dict[str, int] = {}
+        new_cases = []
+        for code, row in last_row.items():
+            enhet_id, owner = units[row.enhet], staff[row.handlaggare]
+            case = existing.get(code)
+            if case is None:
+                new_cases.append((code, row.fingerprint, enhet_id, owner))
+                continue
+            if (case.enhet_id, case.handlaggare_id) != (enhet_id, owner):
+                await uow.cases.assign_case(case.id, enhet_id, owner)
+            case_ids[code] = case.id
+        new_case_ids: set[int] = set()
+        if new_cases:  # one bulk insert, not a statement per case
+            added = await uow.cases.add_cases(new_cases, "import", now)
+            del new_cases
+            case_ids.update(added)
+            new_case_ids.update(added.values())
+            report.new_cases += len(added)
+        return rows, case_ids, new_case_ids, units
 
     async def _known_units(
         self, rows: list[_Row], errors: list[RowError]
@@ -430,20 +540,19 @@ class CaseImporter:
         return [r for r in rows if r.code not in clashing], errors
 
 
-def _by_cases(entries: list[EventEntry], size: int) -> Iterator[list[EventEntry]]:
-    """The entries in groups of at most `size` cases, every entry of a case in one group."""
-    by_case: dict[int, list[EventEntry]] = {}
-    for entry in entries:
-        by_case.setdefault(entry.event.case_id, []).append(entry)
-    group: list[EventEntry] = []
-    cases = 0
-    for case_entries in by_case.values():
-        group += case_entries
-        cases += 1
-        if cases == size:
-            yield group
-            group, cases = [], 0
-    if group:
+def _by_cases(rows: list[_Row], size: int) -> Iterator[list[_Row]]:
+    """`rows` (a case's rows next to each other) in groups of at most `size` cases. Each group
+    is taken off `rows`, so its rows are freed once it is done with."""
+    while rows:
+        end, cases, last = len(rows), 0, None
+        for index, row in enumerate(rows):
+            if row.code != last:
+                cases, last = cases + 1, row.code
+                if cases > size:
+                    end = index
+                    break
+        group = rows[:end]
+        del rows[:end]
         yield group
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-import bot.bootstrap
+import storage.database
 from bot.cli import main
 from bot.services.import_file import MAX_LINE_BYTES, BadFile, open_import_file
 from storage.database import create_engine
@@ -293,7 +293,7 @@ def test_disk_full(frister, tmp_path, monkeypatch):
 
         return engine
 
-    monkeypatch.setattr(bot.bootstrap, "create_engine", full)
+    monkeypatch.setattr(storage.database, "create_engine", full)  # App imports it on use
     rows = "".join(_row(n) for n in range(400))
     result = frister("import", _write(tmp_path, "c.csv", (CASES + rows).encode()))
     assert result.code == 1

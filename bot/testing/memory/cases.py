@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.deadline import Deadline
 from bot.domain.deadlines import CaseEvent, DeadlineChanges, DerivedDeadline, Status, StoredDeadline
@@ -120,9 +120,9 @@ class MemoryCaseStore:
 
     async def add_cases(
         self, cases: Sequence[tuple[str, str | None, int, int | None]], origin: str, now: datetime
-    ) -> dict[str, CaseRecord]:
+    ) -> dict[str, int]:
         return {
-            code: await self.add_case(code, fingerprint, enhet_id, owner, origin, now)
+            code: (await self.add_case(code, fingerprint, enhet_id, owner, origin, now)).id
             for code, fingerprint, enhet_id, owner in cases
         }
 
@@ -130,16 +130,27 @@ class MemoryCaseStore:
         case = self.data.cases[case_id]
         case.enhet_id, case.handlaggare_id = enhet_id, handlaggare_id
 
-    async def add_events(self, events: Sequence[NewEvent], now: datetime) -> list[NewEvent]:
+    async def add_events(
+        self, events: Sequence[NewEvent], now: datetime, new_cases: Collection[int] = ()
+    ) -> list[NewEvent]:
         stored = {(e.case_id, e.type, e.date) for e in self.data.events.values()}
-        fresh = list({(e.case_id, e.type, e.date): e for e in events}.values())
-        fresh = [e for e in fresh if (e.case_id, e.type, e.date) not in stored]
-        for e in fresh:
+        unstored = list({(e.case_id, e.type, e.date): e for e in events}.values())
+        fresh = []
+        for e in unstored:
+            if (e.case_id, e.type, e.date) in stored:
+                continue
             event_id = self.data.next_id()
             self.data.events[event_id] = Event(
                 event_id, e.case_id, e.type, e.date, e.source, e.registered_by
             )
+            fresh.append(replace(e, id=event_id))
         return fresh
+
+    async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        wanted = set(case_ids)
+        return {
+            (e.case_id, e.type, e.date) for e in self.data.events.values() if e.case_id in wanted
+        }
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
         wanted = set(case_ids)

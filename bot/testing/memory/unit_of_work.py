@@ -33,7 +33,7 @@ class MemoryUnitOfWork:
         self.commits = 0
 
     @asynccontextmanager
-    async def __call__(self, readonly: bool = False) -> AsyncIterator[Stores]:
+    async def __call__(self, readonly: bool = False, bulk: bool = False) -> AsyncIterator[Stores]:
         working = copy.deepcopy(self.data)
         yield memory_stores(working)
         if not readonly:  # reached only when the block did not raise
