@@ -88,13 +88,13 @@ class ForgetOnWrite:
         self.askers = askers
 
     @asynccontextmanager
-    async def __call__(self, readonly: bool = False) -> AsyncIterator[Stores]:
+    async def __call__(self, readonly: bool = False, bulk: bool = False) -> AsyncIterator[Stores]:
         if readonly:
-            async with self.inner(readonly=True) as uow:
+            async with self.inner(readonly=True, bulk=bulk) as uow:
                 yield uow
             return
         try:
-            async with self.inner() as uow:
+            async with self.inner(bulk=bulk) as uow:
                 yield uow
         finally:
             self.askers.forget()
