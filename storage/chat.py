@@ -3,11 +3,11 @@ channel links and the memory of processed requests."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, Select, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +28,8 @@ from storage.models import (
     Person,
     ProcessedRequest,
 )
+from storage.raw import RawSql
 from storage.repositories import _chunks
-
-# The tables beneath the models: Core statements on them skip the ORM's loading of rows.
-_FRIST, _ARENDE, _PERSON = Frist.__table__, Arende.__table__, Person.__table__
 
 
 def _effective_day():
@@ -47,94 +45,99 @@ def _status(scoped: bool):
     return Frist.status.concat("") if scoped else Frist.status
 
 
-@functools.cache
-def _deadline_query(given: frozenset[str], open_only: bool) -> Select:
-    """The deadline list's statement for the filters `given` (bound parameters of the same
-    names): built once per shape, so that a question does not build and key it again."""
-    F, A, P = _FRIST.c, _ARENDE.c, _PERSON.c
-    day = func.coalesce(F.extended_to, F.last_day)
-    query = (
-        select(
-            F.id,
-            F.arende_id,
-            A.code,
-            F.rule_id,
-            F.trigger_date,
-            F.last_day,
-            F.extended_to,
-            F.status,
-            F.closed_on,
-            and_(F.status != "open", F.closing_handelse_id.is_(None)),
-            F.done_by,
-            A.enhet_id,
-            A.handlaggare_id,
-            P.chat_user_id,
-            F.acknowledged_on,
-            F.extension_reason,
-            F.extension_level,
-        )
-        .join(_ARENDE, A.id == F.arende_id)
-        .outerjoin(_PERSON, P.id == A.handlaggare_id)
-        .order_by(day, A.code, F.rule_id, F.id)
-    )
-    if open_only:
-        scoped = bool(given & {"handlaggare_ids", "enhet_id", "case_ids"})
-        query = query.where((F.status.concat("") if scoped else F.status) == "open")
-    if "handlaggare_ids" in given:
-        query = query.where(A.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)))
-    if "enhet_id" in given:
-        query = query.where(A.enhet_id == bindparam("enhet_id"))
-    if "case_ids" in given:
-        query = query.where(F.arende_id.in_(bindparam("case_ids", expanding=True)))
-    if "frist_ids" in given:
-        query = query.where(F.id.in_(bindparam("frist_ids", expanding=True)))
-    if "until" in given:
-        query = query.where(day <= bindparam("until", type_=Date))
-    return query
-
-
-# How many open deadlines of some handläggare end after a day (from their cases, as the list).
-_OPEN_AFTER = (
-    select(func.count())
-    .select_from(_FRIST.join(_ARENDE, _ARENDE.c.id == _FRIST.c.arende_id))
-    .where(
-        _ARENDE.c.handlaggare_id.in_(bindparam("handlaggare_ids", expanding=True)),
-        _FRIST.c.status.concat("") == "open",
-        func.coalesce(_FRIST.c.extended_to, _FRIST.c.last_day) > bindparam("day", type_=Date),
-    )
+# The deadline list's columns, in the order `_deadline` reads them.
+_DEADLINES = (
+    "SELECT frist.id, frist.arende_id, arende.code, frist.rule_id, frist.trigger_date, "
+    "frist.last_day, frist.extended_to, frist.status, frist.closed_on, "
+    "frist.status != 'open' AND frist.closing_handelse_id IS NULL, frist.done_by, "
+    "arende.enhet_id, arende.handlaggare_id, person.chat_user_id, frist.acknowledged_on, "
+    "frist.extension_reason, frist.extension_level "
+    "FROM frist JOIN arende ON arende.id = frist.arende_id "
+    "LEFT OUTER JOIN person ON person.id = arende.handlaggare_id"
 )
-
-
-# A member of staff by chat id, as StaffMember's fields (Core: no ORM object is loaded).
+_DAY = "COALESCE(frist.extended_to, frist.last_day)"
+# A member of staff by chat id, as StaffMember's fields.
 _STAFF_BY_CHAT_ID = (
-    select(
-        *(
-            _PERSON.c[name]
-            for name in (
-                "id",
-                "chat_user_id",
-                "email",
-                "role",
-                "enhet_id",
-                "active",
-                "absent_from",
-                "absent_to",
-                "substitute_id",
-            )
-        ),
-        Enhet.__table__.c.name.label("enhet"),
-    )
-    .outerjoin(Enhet.__table__, Enhet.__table__.c.id == _PERSON.c.enhet_id)
-    .where(_PERSON.c.chat_user_id == bindparam("chat_user_id"))
+    "SELECT person.id, person.chat_user_id, person.email, person.role, person.enhet_id, "
+    "person.active, person.absent_from, person.absent_to, person.substitute_id, enhet.name "
+    "FROM person LEFT OUTER JOIN enhet ON enhet.id = person.enhet_id "
+    "WHERE person.chat_user_id = {0}"
 )
-
-
 # Colleagues away on a day whose substitute is a given person.
-_STANDING_IN_FOR = select(_PERSON.c.id).where(
-    _PERSON.c.substitute_id == bindparam("person_id"),
-    _PERSON.c.absent_from <= bindparam("day", type_=Date),
-    func.coalesce(_PERSON.c.absent_to, _PERSON.c.absent_from) >= bindparam("day", type_=Date),
+_STANDING_IN_FOR = (
+    "SELECT id FROM person WHERE substitute_id = {0} AND absent_from <= {1} "
+    "AND COALESCE(absent_to, absent_from) >= {2}"
 )
+_ROLES = {role.value: role for role in Role}
+_STATUSES = {status.value: status for status in Status}
+
+
+def _same(value: date) -> date:
+    return value
+
+
+class _Filters:
+    """WHERE conditions and their parameters, in the dialect's placeholders."""
+
+    def __init__(self, raw: RawSql) -> None:
+        self.raw = raw
+        self.conditions: list[str] = []
+        self.parameters: list[object] = []
+
+    def add(self, condition: str, *values: object) -> None:
+        """`condition` with `{}` where its one value goes."""
+        self.parameters.extend(values)
+        self.conditions.append(condition.format(self.raw.mark(len(self.parameters))))
+
+    def among(self, column: str, values: Iterable[int]) -> None:
+        ids = list(set(values))
+        self.conditions.append(self.raw.any_of(column, ids, len(self.parameters) + 1))
+        self.parameters.extend(self.raw.ids(ids))
+
+    def where(self) -> str:
+        return " WHERE " + " AND ".join(self.conditions) if self.conditions else ""
+
+
+def _deadline(row: Sequence, day: Callable[[Any], date]) -> Deadline:
+    """A row of `_DEADLINES` (SQLite's days as text: `day` reads them)."""
+    (
+        frist_id,
+        case_id,
+        code,
+        rule_id,
+        trigger_date,
+        last_day,
+        extended_to,
+        status,
+        closed_on,
+        by_hand,
+        done_by,
+        enhet_id,
+        handlaggare_id,
+        handlaggare_chat,
+        acknowledged_on,
+        extension_reason,
+        extension_level,
+    ) = row
+    return Deadline(
+        frist_id=frist_id,
+        case_id=case_id,
+        code=code,
+        rule_id=rule_id,
+        trigger_date=day(trigger_date),
+        last_day=day(last_day),
+        extended_to=extended_to and day(extended_to),
+        status=_STATUSES[status],
+        closed_on=closed_on and day(closed_on),
+        closed_by_hand=bool(by_hand),
+        done_by=done_by,
+        enhet_id=enhet_id,
+        handlaggare_id=handlaggare_id,
+        handlaggare_chat=handlaggare_chat,
+        acknowledged_on=acknowledged_on and day(acknowledged_on),
+        extension_reason=extension_reason,
+        extension_level=extension_level,
+    )
 
 
 def _staff(person: Person, enhet: str | None) -> StaffMember:
@@ -159,12 +162,27 @@ class SqlChatStore:
     # ---- staff ----------------------------------------------------------------------------
 
     async def staff_by_chat_id(self, chat_user_id: str) -> StaffMember | None:
-        found = await self.session.execute(_STAFF_BY_CHAT_ID, {"chat_user_id": chat_user_id})
-        row = found.first()
-        if row is None:
+        """Raw SQL into plain tuples (every question asks it, see storage/raw.py)."""
+        raw = RawSql(self.session)
+        found = await raw.rows(_STAFF_BY_CHAT_ID.format(raw.mark(1)), (chat_user_id,))
+        if not found:
             return None
-        fields = dict(row._mapping)
-        return StaffMember(**{**fields, "role": Role(fields["role"])})
+        id_, chat_id, email, role, enhet_id, active, absent_from, absent_to, substitute, enhet = (
+            found[0]
+        )
+        day = date.fromisoformat if raw.sqlite else _same
+        return StaffMember(
+            id=id_,
+            chat_user_id=chat_id,
+            email=email,
+            role=_ROLES[role],
+            enhet_id=enhet_id,
+            enhet=enhet,
+            active=bool(active),
+            absent_from=absent_from and day(absent_from),
+            absent_to=absent_to and day(absent_to),
+            substitute_id=substitute,
+        )
 
     async def link_by_email(self, email: str, chat_user_id: str) -> bool:
         result = await self.session.execute(
@@ -187,8 +205,10 @@ class SqlChatStore:
 
     async def standing_in_for(self, person_id: int, day: date) -> list[int]:
         """Colleagues away on `day` whose substitute is `person_id`."""
-        rows = await self.session.execute(_STANDING_IN_FOR, {"person_id": person_id, "day": day})
-        return [row[0] for row in rows.all()]
+        raw = RawSql(self.session)
+        statement = _STANDING_IN_FOR.format(raw.mark(1), raw.mark(2), raw.mark(3))
+        on = raw.day(day)
+        return [row[0] for row in await raw.rows(statement, (person_id, on, on))]
 
     async def staff_in(self, enhet_id: int | None) -> list[StaffMember]:
         query = (
@@ -256,45 +276,47 @@ class SqlChatStore:
         open_only: bool = True,
         until: date | None = None,
     ) -> list[Deadline]:
-        params: dict[str, object] = {}
-        if handlaggare_ids is not None:
-            params["handlaggare_ids"] = list(set(handlaggare_ids))
-        if enhet_id is not None:
-            params["enhet_id"] = enhet_id
-        if case_ids is not None:
-            params["case_ids"] = list(set(case_ids))
-        if frist_ids is not None:
-            params["frist_ids"] = list(set(frist_ids))
-        if until is not None:
-            params["until"] = until
-        query = _deadline_query(frozenset(params), open_only)
-        rows = await self.session.execute(query, params)
-        return [
-            Deadline(
-                frist_id=row[0],
-                case_id=row[1],
-                code=row[2],
-                rule_id=row[3],
-                trigger_date=row[4],
-                last_day=row[5],
-                extended_to=row[6],
-                status=Status(row[7]),
-                closed_on=row[8],
-                closed_by_hand=bool(row[9]),
-                done_by=row[10],
-                enhet_id=row[11],
-                handlaggare_id=row[12],
-                handlaggare_chat=row[13],
-                acknowledged_on=row[14],
-                extension_reason=row[15],
-                extension_level=row[16],
+        """Raw SQL into plain tuples (SQLAlchemy's statement and per-value result work cost
+        more than the query). When the asker's cases drive the query, the status is compared
+        as an expression no index serves (`status || ''`): the planner then starts from those
+        cases (ix_arende_handlaggare_id, ix_arende_enhet_id, ix_frist_arende_id) whatever its
+        statistics, instead of reading every open deadline through ix_frist_next_step (what
+        SQLite picks without ANALYZE)."""
+        raw = RawSql(self.session)
+        where = _Filters(raw)
+        if open_only:
+            scoped = handlaggare_ids is not None or enhet_id is not None or case_ids is not None
+            where.conditions.append(
+                "frist.status || '' = 'open'" if scoped else "frist.status = 'open'"
             )
-            for row in rows.all()
-        ]
+        if handlaggare_ids is not None:
+            where.among("arende.handlaggare_id", handlaggare_ids)
+        if enhet_id is not None:
+            where.add("arende.enhet_id = {}", enhet_id)
+        if case_ids is not None:
+            where.among("frist.arende_id", case_ids)
+        if frist_ids is not None:
+            where.among("frist.id", frist_ids)
+        if until is not None:
+            where.add(_DAY + " <= {}", raw.day(until))
+        statement = (
+            f"{_DEADLINES}{where.where()} ORDER BY {_DAY}, arende.code, frist.rule_id, frist.id"
+        )
+        day = date.fromisoformat if raw.sqlite else _same
+        return [_deadline(row, day) for row in await raw.rows(statement, where.parameters)]
 
     async def open_after(self, handlaggare_ids: Iterable[int], day: date) -> int:
-        params = {"handlaggare_ids": list(set(handlaggare_ids)), "day": day}
-        return int((await self.session.execute(_OPEN_AFTER, params)).scalar_one())
+        """How many open deadlines of these handläggare end after `day` (from their cases,
+        as `deadline_items`)."""
+        raw = RawSql(self.session)
+        where = _Filters(raw)
+        where.among("arende.handlaggare_id", handlaggare_ids)
+        where.conditions.append("frist.status || '' = 'open'")
+        where.add(_DAY + " > {}", raw.day(day))
+        statement = (
+            "SELECT count(*) FROM frist JOIN arende ON arende.id = frist.arende_id" + where.where()
+        )
+        return int((await raw.rows(statement, where.parameters))[0][0])
 
     async def open_per_owner(
         self, enhet_id: int | None, today: date

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +25,7 @@ from bot.ports.outbox import (
 )
 from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Notification, Person
+from storage.raw import RawSql, sqlite_moment
 from storage.repositories import _chunks
 
 _STAFF = (
@@ -48,18 +48,11 @@ def _keys(joined: str | None) -> frozenset[str]:
     return _NONE if joined is None else frozenset(joined.split(_SEP))
 
 
-def _sqlite_moment(text: str) -> datetime:
-    """A time as SQLite keeps it (naive UTC text), aware."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+class _RawValues(RawSql):
+    """The outbox's raw statements, in the dialect's placeholders."""
 
-
-class _RawValues:
-    """Statements and values for the driver itself (what SQLAlchemy's types would bind):
-    SQLite stores a time as naive UTC text, PostgreSQL takes aware datetimes."""
-
-    def __init__(self, dialect: str) -> None:
-        self.sqlite = dialect == "sqlite"
-        self._texts: dict[datetime, str] = {}
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
         mark = self.mark
         if self.sqlite:
             self.insert_notifications = (
@@ -109,74 +102,10 @@ class _RawValues:
             f"ORDER BY frist.next_step_at LIMIT {mark(2)}"
         )
 
-    def moment(self, value: datetime | None) -> datetime | str | None:
-        if value is None or not self.sqlite:
-            return value
-        text = self._texts.get(value)
-        if text is None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime: store aware UTC datetimes only")
-            utc = value.astimezone(UTC)
-            text = self._texts[value] = utc.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return text
-
-    def mark(self, i: int) -> str:
-        return "?" if self.sqlite else f"${i}"
-
-    def any_of(self, column: str, values: list[int], i: int) -> str:
-        """`column` among `values`, bound from mark `i` on: an IN list (SQLite), one array
-        (PostgreSQL); see `ids`."""
-        if self.sqlite:
-            return f"{column} IN ({', '.join('?' * len(values))})"
-        return f"{column} = ANY(${i})"
-
-    def ids(self, values: list[int]) -> tuple:
-        """The parameters of `any_of`."""
-        return tuple(values) if self.sqlite else (values,)
-
-    def iso(self, value: datetime | None) -> str | None:
-        """A time as ISO text with its offset (PostgreSQL's JSON parameters), formatted once."""
-        if value is None:
-            return None
-        text = self._texts.get(value)
-        if text is None:
-            text = self._texts[value] = value.isoformat()
-        return text
-
-    def flag(self, value: bool) -> bool | int:
-        return int(value) if self.sqlite else value
-
 
 class SqlOutboxStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    # ---- raw statements -------------------------------------------------------------------
-
-    async def _driver(self) -> Any:
-        """The driver's own connection of this session's transaction (aiosqlite), begun."""
-        connection = await self.session.connection()
-        return (await connection.get_raw_connection()).driver_connection
-
-    async def _rows(self, raw: _RawValues, statement: str, parameters: Sequence) -> Sequence:
-        """All rows of a raw SELECT, as the driver returns them. On SQLite straight on
-        aiosqlite's connection: one trip to its thread (through SQLAlchemy: cursor, execute,
-        fetch, close), and no statement events or logging."""
-        if raw.sqlite:
-            return await (await self._driver()).execute_fetchall(statement, parameters)
-        connection = await self.session.connection()
-        return (await connection.exec_driver_sql(statement, tuple(parameters))).all()
-
-    async def _execute(
-        self, raw: _RawValues, statement: str, parameters: Sequence, many: bool = False
-    ) -> None:
-        """A raw write (`many`: once per parameter tuple), on SQLite as `_rows`."""
-        if raw.sqlite:
-            driver = await self._driver()
-            await (driver.executemany if many else driver.execute)(statement, parameters)
-            return
-        connection = await self.session.connection()
-        await connection.exec_driver_sql(statement, list(parameters) if many else tuple(parameters))
 
     # ---- planning -------------------------------------------------------------------------
 
@@ -193,13 +122,13 @@ class SqlOutboxStore:
         rows the index might return, made it compile the statement with JIT (~10 ms at 1M
         deadlines, for an idle tick that reads nothing).
         """
-        raw = _RawValues(self.session.bind.dialect.name)
-        rows = await self._rows(raw, raw.due_deadlines, (raw.moment(now), limit))
+        raw = _RawValues(self.session)
+        rows = await raw.rows(raw.due_deadlines, (raw.moment(now), limit))
         if not raw.sqlite:
             ids = [row[0] for row in rows]
-            joined = dict(await self._rows(raw, raw.planned_steps, (ids,))) if ids else {}
+            joined = dict(await raw.rows(raw.planned_steps, (ids,))) if ids else {}
             return [DueDeadline(*row, _keys(joined.get(row[0]))) for row in rows]
-        day, moment = date.fromisoformat, _sqlite_moment
+        day, moment = date.fromisoformat, sqlite_moment
         return [
             DueDeadline(
                 frist_id,
@@ -226,20 +155,19 @@ class SqlOutboxStore:
     async def staff_for(self, enhet_ids: Iterable[int]) -> list[StaffMember]:
         """Staff of these units and every socialchef, and their substitutes (raw SQL into
         plain tuples, as `fristar_to_plan`: hundreds of people per tick)."""
-        raw = _RawValues(self.session.bind.dialect.name)
+        raw = _RawValues(self.session)
         units = list(set(enhet_ids))
         in_units = raw.any_of("enhet_id", units, 1)
         people = list(
-            await self._rows(
-                raw,
+            await raw.rows(
                 f"{_STAFF}{in_units} OR role = {raw.mark(2)}",
                 (*raw.ids(units), Role.SOCIALCHEF.value),
             )
         )
         substitutes = list({p[9] for p in people if p[9]} - {p[0] for p in people})
         if substitutes:
-            people += await self._rows(
-                raw, _STAFF + raw.any_of("id", substitutes, 1), raw.ids(substitutes)
+            people += await raw.rows(
+                _STAFF + raw.any_of("id", substitutes, 1), raw.ids(substitutes)
             )
         day = date.fromisoformat if raw.sqlite else None
         return [
@@ -270,10 +198,10 @@ class SqlOutboxStore:
         ]
 
     async def escalation_channels(self, enhet_ids: Iterable[int]) -> dict[int, str | None]:
-        raw = _RawValues(self.session.bind.dialect.name)
+        raw = _RawValues(self.session)
         units = list(set(enhet_ids))
         statement = "SELECT id, escalation_channel FROM enhet WHERE " + raw.any_of("id", units, 1)
-        return {id_: channel for id_, channel in await self._rows(raw, statement, raw.ids(units))}
+        return {id_: channel for id_, channel in await raw.rows(statement, raw.ids(units))}
 
     async def add_notifications(self, rows: Sequence[NewNotification], now: datetime) -> None:
         """Insert outbox rows; a (frist, step, recipient) already planned is left alone.
@@ -284,7 +212,7 @@ class SqlOutboxStore:
         """
         if not rows:
             return
-        raw = _RawValues(self.session.bind.dialect.name)
+        raw = _RawValues(self.session)
         if not raw.sqlite:
             values = [
                 (
@@ -300,7 +228,7 @@ class SqlOutboxStore:
                 )
                 for row in rows
             ]
-            await self._execute(raw, raw.insert_notifications, (json.dumps(values), now))
+            await raw.execute(raw.insert_notifications, (json.dumps(values), now))
             return
         created, no = raw.moment(now), raw.flag(False)
         values = [
@@ -321,7 +249,7 @@ class SqlOutboxStore:
             )
             for row in rows
         ]
-        await self._execute(raw, raw.insert_notifications, values, many=True)
+        await raw.execute(raw.insert_notifications, values, many=True)
 
     async def has_step(self, step: str) -> bool:
         """Whether any outbox row has this step key (alarms without a deadline)."""
@@ -339,13 +267,13 @@ class SqlOutboxStore:
         SQLite an executemany, PostgreSQL an UPDATE … FROM a JSON array."""
         if not next_steps:
             return
-        raw = _RawValues(self.session.bind.dialect.name)
+        raw = _RawValues(self.session)
         if raw.sqlite:
             values = [(raw.moment(at), key) for key, at in next_steps.items()]
-            await self._execute(raw, raw.update_next_step, values, many=True)
+            await raw.execute(raw.update_next_step, values, many=True)
         else:
             values_json = json.dumps([(key, raw.iso(at)) for key, at in next_steps.items()])
-            await self._execute(raw, raw.update_next_step, (values_json,))
+            await raw.execute(raw.update_next_step, (values_json,))
 
     # ---- delivery -------------------------------------------------------------------------
 
@@ -578,13 +506,13 @@ class SqlOutboxStore:
 
     async def set_state(self, key: str, value: str, now: datetime) -> None:
         """One raw upsert (no read, no ORM object): every tick writes its heartbeat."""
-        raw = _RawValues(self.session.bind.dialect.name)
-        await self._execute(raw, raw.set_state, (key, value, raw.moment(now)))
+        raw = _RawValues(self.session)
+        await raw.execute(raw.set_state, (key, value, raw.moment(now)))
 
     async def get_state(self, prefix: str) -> dict[str, StateEntry]:
         """Values whose key starts with `prefix` (LIKE, as SQLAlchemy's `startswith`)."""
-        raw = _RawValues(self.session.bind.dialect.name)
-        rows = await self._rows(raw, raw.get_state, (prefix + "%",))
+        raw = _RawValues(self.session)
+        rows = await raw.rows(raw.get_state, (prefix + "%",))
         if raw.sqlite:
-            return {key: StateEntry(value, _sqlite_moment(at)) for key, value, at in rows}
+            return {key: StateEntry(value, sqlite_moment(at)) for key, value, at in rows}
         return {key: StateEntry(value, at) for key, value, at in rows}

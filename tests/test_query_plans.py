@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.chat import SqlChatStore
 from storage.database import optimize
 from storage.models import Arende, Enhet, Frist, Handelse, Person
+from storage.raw import RawSql
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -158,14 +159,23 @@ async def _forget_statistics(engine) -> None:
     await engine.dispose()  # no connection keeps statistics it read before
 
 
-async def _plans(engine, query) -> list[str]:
-    """The plan of every SELECT the store call runs, one string each."""
+async def _plans(engine, query, monkeypatch) -> list[str]:
+    """The plan of every SELECT the store call runs, one string each: those SQLAlchemy
+    executes, and the raw ones storage/raw.py sends to SQLite's driver itself."""
     statements: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
+    raw_rows = RawSql.rows
+
+    async def capture_raw(self: RawSql, statement: str, parameters) -> object:
+        if self.sqlite:  # PostgreSQL's go through SQLAlchemy (the event above)
+            statements.append((statement, tuple(parameters)))
+        return await raw_rows(self, statement, parameters)
+
+    monkeypatch.setattr(RawSql, "rows", capture_raw)
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
         async with AsyncSession(engine) as session:
@@ -181,10 +191,11 @@ async def _plans(engine, query) -> list[str]:
             return plans
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        monkeypatch.setattr(RawSql, "rows", raw_rows)
 
 
 @pytest.mark.parametrize("analyzed", [False, True], ids=["no_stats", "stats"])
-async def test_chat_query_plans(engine, analyzed):
+async def test_chat_query_plans(engine, analyzed, monkeypatch):
     await _seed(engine)
     if analyzed:
         await optimize(engine, bulk=True)
@@ -192,7 +203,7 @@ async def test_chat_query_plans(engine, analyzed):
         await _forget_statistics(engine)
     wrong = {}
     for name, (query, indexes) in QUERIES.items():
-        plans = await _plans(engine, query)
+        plans = await _plans(engine, query, monkeypatch)
         assert plans, name
         plan = plans[0]
         missing = [names for names in indexes if not any(n in plan for n in names)]
