@@ -44,10 +44,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     (asyncpg) sessions run with `jit=off`.
     """
     kwargs["hide_parameters"] = True
+    kwargs.setdefault("pool_reset_on_return", None)  # see _reset_when_needed
     if url.startswith("sqlite"):
         check_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(url, **kwargs)
+        _reset_when_needed(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -88,7 +90,32 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         # due query at 1M deadlines), and Frister runs no long analytical queries.
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _reset_when_needed(engine)
+    return engine
+
+
+def _reset_when_needed(engine: AsyncEngine) -> None:
+    """Roll a connection back on its return to the pool only when its driver says a
+    transaction is open (SQLAlchemy's reset event, with pool_reset_on_return=None). A
+    committed unit of work then costs no extra ROLLBACK: one trip less to aiosqlite's thread,
+    one round trip less to PostgreSQL, on every transaction. Any other driver: always."""
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _reset(dbapi_connection, _record, reset_state) -> None:
+        if reset_state.transaction_was_reset or not _in_transaction(dbapi_connection):
+            return
+        dbapi_connection.rollback()
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    """Whether the driver's connection has a transaction open (True when unknown)."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if hasattr(driver, "is_in_transaction"):  # asyncpg
+        return bool(driver.is_in_transaction())
+    if isinstance(getattr(driver, "in_transaction", None), bool):  # aiosqlite
+        return driver.in_transaction
+    return True
 
 
 async def bulk_cache(connection: AsyncConnection) -> None:
