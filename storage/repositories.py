@@ -24,7 +24,6 @@ from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
 from storage.raw import RawSql
 
 CHUNK = 2000
-READ_CHUNK = 10_000  # keys per raw look-up (SQLite allows 32,766 parameters)
 _FRIST_COLUMNS = (
     "arende_id",
     "rule_id",
@@ -186,7 +185,7 @@ class SqlCaseStore:
     async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]:
         raw = RawSql(self.session)  # an import's look-up: plain tuples (ix_arende_code)
         found: dict[str, CaseRecord] = {}
-        for batch in _chunks(set(codes), READ_CHUNK):
+        for batch in _chunks(set(codes)):
             rows = await raw.rows(
                 "SELECT id, code, fingerprint, enhet_id, handlaggare_id FROM arende "
                 f"WHERE {raw.any_of('code', batch, 1)}",
@@ -278,7 +277,7 @@ class SqlCaseStore:
         raw = RawSql(self.session)  # plain tuples (ix_handelse_arende_id)
         days: dict[date | str, date] = {}  # an export repeats its dates
         keys: set[tuple[int, str, date]] = set()
-        for batch in _chunks(case_ids, READ_CHUNK):
+        for batch in _chunks(case_ids):
             rows = await raw.rows(
                 "SELECT arende_id, type, date FROM handelse "
                 f"WHERE {raw.any_of('arende_id', batch, 1)}",
