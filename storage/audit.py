@@ -10,12 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.audit import GENESIS, AuditRecord, canonical, chain_hash
+from bot.domain.audit import GENESIS, AuditRecord, canonical_detail, canonical_row, chain_hash
 from storage.bulk import insert_rows
 from storage.models import AuditEvent
 
 AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
-_DETAIL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # as json.dumps, built once
 
 
 class SqlAuditStore:
@@ -51,19 +50,11 @@ class SqlAuditStore:
         rows = []
         for actor, action, code, detail in entries:
             seq += 1
-            digest = chain_hash(prev, canonical(seq, now, actor, action, code, detail))
-            rows.append(
-                (
-                    seq,
-                    now,
-                    actor,
-                    action,
-                    code,
-                    _DETAIL.encode(detail),
-                    prev,
-                    digest,
-                )
-            )
+            # The detail is stored as the chain encodes it: encoded once (older rows hold
+            # another JSON spacing; verify re-encodes the parsed detail, so both check).
+            encoded = canonical_detail(detail)
+            digest = chain_hash(prev, canonical_row(seq, now, actor, action, code, encoded))
+            rows.append((seq, now, actor, action, code, encoded, prev, digest))
             prev = digest
         await insert_rows(
             self.session,

@@ -62,6 +62,10 @@ class RawSql:
             text = self._texts[value] = utc.strftime("%Y-%m-%d %H:%M:%S.%f")
         return text
 
+    def stored_day(self, value: date | str) -> date:
+        """A day as the driver returns it (ISO text on SQLite), as a date."""
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
     def day(self, value: date) -> date | str:
         return value.isoformat() if self.sqlite else value
 
@@ -75,7 +79,7 @@ class RawSql:
             return f"{column} IN ({', '.join('?' * len(values))})"
         return f"{column} = ANY(${i})"
 
-    def ids(self, values: list[int]) -> tuple:
+    def ids(self, values: list[Any]) -> tuple:
         """The parameters of `any_of`."""
         return tuple(values) if self.sqlite else (values,)
 

@@ -21,6 +21,7 @@ from bot.ports.cases import CaseRecord, NewEvent
 from storage.bulk import insert_rows, new_ids
 from storage.deadline_rows import deadline_of, deadlines_with_case
 from storage.models import Arende, Enhet, Frist, Handelse, Notification, Person
+from storage.raw import RawSql
 
 CHUNK = 2000
 _FRIST_COLUMNS = (
@@ -182,18 +183,16 @@ class SqlCaseStore:
         )
 
     async def cases_by_code(self, codes: Iterable[str]) -> dict[str, CaseRecord]:
+        raw = RawSql(self.session)  # an import's look-up: plain tuples (ix_arende_code)
         found: dict[str, CaseRecord] = {}
         for batch in _chunks(set(codes)):
-            rows = await self.session.execute(
-                select(
-                    Arende.id,
-                    Arende.code,
-                    Arende.fingerprint,
-                    Arende.enhet_id,
-                    Arende.handlaggare_id,
-                ).where(Arende.code.in_(batch))
+            rows = await raw.rows(
+                "SELECT id, code, fingerprint, enhet_id, handlaggare_id FROM arende "
+                f"WHERE {raw.any_of('code', batch, 1)}",
+                raw.ids(batch),
             )
-            found.update({row.code: CaseRecord(*row) for row in rows.all()})
+            for row in rows:
+                found[row[1]] = CaseRecord(*row)
         return found
 
     async def case_by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, CaseRecord]:
@@ -275,14 +274,20 @@ class SqlCaseStore:
         return fresh
 
     async def event_keys(self, case_ids: Iterable[int]) -> set[tuple[int, str, date]]:
+        raw = RawSql(self.session)  # plain tuples (ix_handelse_arende_id)
+        days: dict[date | str, date] = {}  # an export repeats its dates
         keys: set[tuple[int, str, date]] = set()
-        for batch in _chunks(case_ids):  # ix_handelse_arende_id
-            rows = await self.session.execute(
-                select(Handelse.arende_id, Handelse.type, Handelse.date).where(
-                    Handelse.arende_id.in_(batch)
-                )
+        for batch in _chunks(case_ids):
+            rows = await raw.rows(
+                "SELECT arende_id, type, date FROM handelse "
+                f"WHERE {raw.any_of('arende_id', batch, 1)}",
+                raw.ids(batch),
             )
-            keys.update(map(tuple, rows.all()))
+            for case_id, kind, stored in rows:
+                day = days.get(stored)
+                if day is None:
+                    day = days[stored] = raw.stored_day(stored)
+                keys.add((case_id, kind, day))
         return keys
 
     async def events_of(self, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
@@ -359,29 +364,30 @@ class SqlCaseStore:
         self, changes: dict[int, DeadlineChanges], now: datetime
     ) -> None:
         """Write reconciled deadlines of many cases: bulk inserts, row updates, cancellations."""
+        rows = [
+            (
+                case_id,
+                item.rule_id,
+                item.trigger_event_id,
+                item.occurrence,
+                item.trigger_date,
+                item.calendar_last_day,
+                item.last_day,
+                item.status.value,
+                item.closed_on,
+                item.closing_event_id,
+                now if item.status is Status.OPEN else None,
+                now,
+                now,
+            )
+            for case_id, change in changes.items()
+            for item in change.insert
+        ]
         await insert_rows(
             self.session,
             "frist",
             _FRIST_COLUMNS,
-            (
-                (
-                    case_id,
-                    item.rule_id,
-                    item.trigger_event_id,
-                    item.occurrence,
-                    item.trigger_date,
-                    item.calendar_last_day,
-                    item.last_day,
-                    item.status.value,
-                    item.closed_on,
-                    item.closing_event_id,
-                    now if item.status is Status.OPEN else None,
-                    now,
-                    now,
-                )
-                for case_id, change in changes.items()
-                for item in change.insert
-            ),
+            rows,
             times=("next_step_at", "updated_at", "created_at"),
             dates=("trigger_date", "calendar_last_day", "last_day", "closed_on"),
         )

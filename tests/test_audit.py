@@ -107,6 +107,46 @@ def test_timestamp_canonical():
     assert b'"at":"2026-06-12T08:00:00.000000+00:00"' in canonical(1, summer, "a", "b", None, {})
 
 
+@pytest.mark.parametrize(
+    ("code", "detail"),
+    [
+        (None, {}),
+        ("AB12CD34", {"typ": "anmalan_inkom", "datum": "2026-06-12", "n": 3}),
+        ('x"\\y', {"ö": ["ä", None, True, 1.5], "a": {"z": 1, "b": 'q"\n'}}),
+    ],
+)
+def test_a_row_around_an_encoded_detail_is_the_whole_row_encoded(code, detail):
+    import json
+
+    from bot.domain.audit import canonical, canonical_detail, canonical_row
+
+    at = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+    row = {"seq": 12, "at": "2026-06-12T08:00:00.000000+00:00", "actor": "Ö'1"}
+    row |= {"action": "test", "arende_code": code, "detail": detail}
+    whole = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical_row(12, at, "Ö'1", "test", code, canonical_detail(detail)) == whole
+    assert canonical(12, at, "Ö'1", "test", code, detail) == whole
+
+
+async def test_rows_stored_with_the_older_detail_spacing_still_verify(app, engine):
+    async with app.unit_of_work() as uow:
+        for number in range(3):
+            detail = {"n": number, "typ": "ö"}
+            await uow.audit.append("U0ADMIN01", "test", None, detail, app.clock.now())
+    assert (await _verify(app)).ok
+    if engine.dialect.name == "postgresql":  # the trigger refuses updates
+        return
+    async with engine.begin() as connection:  # as json.dumps(sort_keys=True) stored it
+        await connection.execute(
+            text('UPDATE audit_event SET detail = \'{"n": 1, "typ": "ö"}\' WHERE seq = 2')
+        )
+        await connection.execute(
+            text('UPDATE audit_event SET detail = \'{"n": 1, "typ": "o"}\' WHERE seq = 3')
+        )
+    result = await _verify(app)
+    assert (result.ok, result.first_broken, result.reason) == (False, 3, "hash")
+
+
 async def _chain(app, rows: int) -> KeptHead:
     async with app.unit_of_work() as uow:
         for number in range(rows):

@@ -73,3 +73,51 @@ def test_english_catalog():
 def test_unknown_language():
     with pytest.raises(LookupError):
         i18n.translations("fi")
+
+
+@pytest.fixture
+def catalog_folder(tmp_path, monkeypatch):
+    """A copy of the sv catalog in its own locale folder, no compiled catalog kept yet."""
+    folder = tmp_path / "sv" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    source = i18n.LOCALE_DIR / "sv" / "LC_MESSAGES" / "frister.po"
+    (folder / "frister.po").write_bytes(source.read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    yield folder
+    i18n.translations.cache_clear()
+
+
+def test_a_compiled_catalog_is_kept_and_follows_its_po(catalog_folder):
+    assert i18n.translations("sv").gettext("Nothing was imported.") == "Ingenting importerades."
+    first = [path.name for path in catalog_folder.glob("frister.*.mo")]
+    assert len(first) == 1
+    po = catalog_folder / "frister.po"
+    po.write_bytes(
+        po.read_bytes().replace(b'msgstr "Ingenting importerades."', b'msgstr "Inget importerat."')
+    )
+    i18n.translations.cache_clear()
+    assert i18n.translations("sv").gettext("Nothing was imported.") == "Inget importerat."
+    second = [path.name for path in catalog_folder.glob("frister.*.mo")]
+    assert len(second) == 1 and second != first
+    i18n.translations.cache_clear()  # the kept one is read back
+    assert i18n.translations("sv").gettext("Nothing was imported.") == "Inget importerat."
+
+
+def test_a_catalog_that_cannot_be_kept_is_compiled_each_time(catalog_folder, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(i18n.tempfile, "mkstemp", refuse)
+    assert i18n.translations("sv").gettext("Nothing was imported.") == "Ingenting importerades."
+    assert list(catalog_folder.glob("*.mo")) == []
+
+
+def test_a_kept_catalog_that_is_not_one_is_compiled_again(catalog_folder):
+    import hashlib
+
+    po = (catalog_folder / "frister.po").read_bytes()
+    kept = catalog_folder / f"frister.{hashlib.sha256(po).hexdigest()[:20]}.mo"
+    kept.write_bytes(b"not a catalog")
+    assert i18n.translations("sv").gettext("Nothing was imported.") == "Ingenting importerades."
+    assert kept.read_bytes().startswith(b"\xde\x12\x04\x95")  # rewritten as a real .mo

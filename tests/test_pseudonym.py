@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.domain.pseudonym import (
+    ALLOWED_LENGTHS,
     CROCKFORD,
     Pseudonymiser,
     format_code,
@@ -49,6 +51,7 @@ def test_known_value():
         "89b328e4a4514f1b5ba84f10aa3bb2900002687247dea2fcab25a7a9c11f84fa"
     )
     assert Pseudonymiser(KEY).code("ifo 2026-12") == "DRSH-4JB0"
+    assert Pseudonymiser(KEY, 12).code("ifo 2026-12") == "DRSH-4JB0-DPT9"
 
 
 @pytest.mark.parametrize(
@@ -255,3 +258,18 @@ def test_normalisation_is_stable(reference):
     assume(once)
     pseudonymiser = Pseudonymiser(KEY)
     assert pseudonymiser.code(reference) == pseudonymiser.code(once)
+
+
+def test_codes_are_the_leading_five_bit_groups_in_crockford_digits():
+    from bot.domain.pseudonym import _encode
+
+    def by_shifts(data: bytes, length: int) -> str:  # the definition, one group at a time
+        bits, total = int.from_bytes(data, "big"), len(data) * 8
+        return "".join(CROCKFORD[(bits >> (total - 5 * (i + 1))) & 31] for i in range(length))
+
+    samples = [bytes(32), b"\xff" * 32, bytes(range(32)), *(os.urandom(32) for _ in range(200))]
+    for data in samples:
+        for length in ALLOWED_LENGTHS:
+            assert _encode(data, length) == by_shifts(data, length)
+    for data in (bytes(10), os.urandom(10)):  # random_code's ten bytes
+        assert _encode(data, 16) == by_shifts(data, 16)

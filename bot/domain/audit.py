@@ -21,6 +21,7 @@ from typing import Any
 GENESIS = "0" * 64
 # One encoder for every row: `json.dumps` with options builds a new encoder on each call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_STRING = json.encoder.encode_basestring  # one str as _CANONICAL writes it (ensure_ascii off)
 HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -42,18 +43,27 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def canonical_detail(detail: dict[str, Any]) -> str:
+    """`detail` as the chain encodes it (and as new rows store it)."""
+    return _CANONICAL.encode(detail)
+
+
+def canonical_row(
+    seq: int, at: datetime, actor: str, action: str, code: str | None, detail_json: str
+) -> bytes:
+    """The canonical row around an already encoded detail: the same bytes as encoding the
+    whole row (keys in sorted order, compact), without encoding the detail a second time."""
+    return (
+        f'{{"action":{_STRING(action)},"actor":{_STRING(actor)},'
+        f'"arende_code":{"null" if code is None else _STRING(code)},'
+        f'"at":{_STRING(_utc_text(at))},"detail":{detail_json},"seq":{int(seq)}}}'
+    ).encode()
+
+
 def canonical(
     seq: int, at: datetime, actor: str, action: str, code: str | None, detail: dict[str, Any]
 ) -> bytes:
-    row = {
-        "seq": seq,
-        "at": _utc_text(at),
-        "actor": actor,
-        "action": action,
-        "arende_code": code,
-        "detail": detail,
-    }
-    return _CANONICAL.encode(row).encode()
+    return canonical_row(seq, at, actor, action, code, _CANONICAL.encode(detail))
 
 
 def chain_hash(prev_hash: str, row: bytes) -> str:

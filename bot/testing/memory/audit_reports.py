@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.audit import GENESIS, AuditRecord, canonical, chain_hash
+from bot.domain.audit import GENESIS, AuditRecord, canonical, canonical_detail, chain_hash
 from bot.domain.deadlines import CaseEvent
 from bot.ports.audit import AuditEntry
 from bot.ports.reports import ReportRow
@@ -32,7 +32,7 @@ class MemoryAuditStore:
         seq, prev = await self.head()
         for actor, action, code, detail in entries:
             seq += 1
-            stored = json.loads(json.dumps(detail, sort_keys=True, ensure_ascii=False))
+            stored = json.loads(canonical_detail(detail))  # as the database gives it back
             digest = chain_hash(prev, canonical(seq, now, actor, action, code, stored))
             self.data.audit.append(AuditRecord(seq, now, actor, action, code, stored, prev, digest))
             prev = digest
