@@ -47,6 +47,8 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     if url.startswith("sqlite"):
         check_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # The pool's rollback-on-return is done by `_sqlite_reset` below, only when needed.
+        kwargs["pool_reset_on_return"] = None
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -69,6 +71,21 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
                 cursor = dbapi_connection.cursor()
                 cursor.execute(f"PRAGMA cache_size={int(size)}")
                 cursor.close()
+
+        @event.listens_for(engine.sync_engine, "reset")
+        def _sqlite_reset(dbapi_connection, _record, state) -> None:
+            # Rollback-on-return (SQLAlchemy's documented recipe for a custom reset), but only
+            # when SQLite itself says a transaction is open (sqlite3_get_autocommit, read on
+            # the idle connection): a transaction that was committed or rolled back returns
+            # without another trip to aiosqlite's thread.
+            if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
+                return
+            try:
+                open_transaction = dbapi_connection.driver_connection.in_transaction
+            except ValueError:  # aiosqlite: "no active connection" (closed)
+                return
+            if open_transaction:
+                dbapi_connection.rollback()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection) -> None:
