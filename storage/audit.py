@@ -13,9 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.audit import GENESIS, AuditRecord, canonical, chain_hash
 from storage.bulk import insert_rows
 from storage.models import AuditEvent
+from storage.raw import RawSql
 
 AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
 _DETAIL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # as json.dumps, built once
+_COLUMNS = ("seq", "at", "actor", "action", "arende_code", "detail", "prev_hash", "hash")
+_HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+_INSERT = f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 8)})"
 
 
 class SqlAuditStore:
@@ -38,16 +42,13 @@ class SqlAuditStore:
     ) -> None:
         if not entries:
             return
-        if self.session.bind.dialect.name == "postgresql":
+        raw = RawSql(self.session)
+        if not raw.sqlite:
             await self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK}
             )
-        last = (
-            await self.session.execute(
-                select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-            )
-        ).first()
-        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        last = await raw.rows(_HEAD, ())
+        seq, prev = last[0] if last else (0, GENESIS)
         rows = []
         for actor, action, code, detail in entries:
             seq += 1
@@ -65,10 +66,14 @@ class SqlAuditStore:
                 )
             )
             prev = digest
+        if raw.sqlite:  # a few rows: one raw statement on the driver
+            at = raw.moment(now)
+            await raw.execute(_INSERT, [(row[0], at, *row[2:]) for row in rows], many=True)
+            return
         await insert_rows(
             self.session,
             "audit_event",
-            ("seq", "at", "actor", "action", "arende_code", "detail", "prev_hash", "hash"),
+            _COLUMNS,
             rows,
             times=("at",),
         )

@@ -38,7 +38,9 @@ def _proxy() -> str | None:
     return load_http_proxy_from_env(logging.getLogger("frister.slack"))
 
 
-async def post(session: aiohttp.ClientSession, url: str, message: dict[str, Any]) -> WebhookResponse:
+async def post(
+    session: aiohttp.ClientSession, url: str, message: dict[str, Any]
+) -> WebhookResponse:
     """Post `message` as JSON to `url`, as slack_sdk's AsyncWebhookClient.send_dict does
     (with a session of its own when `session` is closed: the process is shutting down)."""
     if session.closed:
