@@ -327,19 +327,20 @@ class SqlChatStore:
         SQL: the team overview asks it; scoped to an enhet as `deadline_items`)."""
         raw = RawSql(self.session)
         where = _Filters(raw)
+        where.parameters.append(raw.day(today))  # the SELECT's mark comes first
         where.conditions.append(
             "frist.status || '' = 'open'" if enhet_id is not None else "frist.status = 'open'"
         )
         if enhet_id is not None:
             where.add("arende.enhet_id = {}", enhet_id)
-        late = raw.mark(len(where.parameters) + 1)
+        late = raw.mark(1)
         statement = (
             f"SELECT arende.handlaggare_id, count(*), count(CASE WHEN {_DAY} < {late} THEN 1 END) "
             f"FROM frist JOIN arende ON arende.id = frist.arende_id{where.where()} "
             f"GROUP BY arende.handlaggare_id "
             f"ORDER BY min({_DAY}), arende.handlaggare_id IS NULL, arende.handlaggare_id"
         )
-        rows = await raw.rows(statement, [*where.parameters, raw.day(today)])
+        rows = await raw.rows(statement, where.parameters)
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def case_info(self, code: str) -> CaseInfo | None:
