@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,13 +90,19 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection) -> None:
-            readonly = connection.get_execution_options().get("frister_readonly", False)
-            statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+            adapted = connection.connection.dbapi_connection
+            if connection.get_execution_options().get("frister_readonly", False):
+                # A deferred BEGIN takes no lock, so it neither waits nor is refused: it is
+                # queued on aiosqlite's thread without waiting for its answer (as SQLAlchemy
+                # queues its isolation level; aiosqlite runs a connection's calls in order, so
+                # the transaction's statements follow it). It could only be refused inside a
+                # transaction, which `_sqlite_reset` ends before a connection is reused.
+                driver = adapted.driver_connection
+                driver._tx.put_nowait((None, partial(driver._conn.execute, "BEGIN")))
+                return
             # On aiosqlite's own connection (SQLAlchemy's run_async): one trip to its thread,
             # where exec_driver_sql takes three (cursor, execute, close) on every transaction.
-            connection.connection.dbapi_connection.run_async(
-                lambda driver: driver.execute(statement)
-            )
+            adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
