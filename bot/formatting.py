@@ -1,31 +1,50 @@
-"""Dates and counts as a Swedish reader expects them (Babel, CLDR)."""
+"""Dates and counts as a Swedish reader expects them (Babel, CLDR).
+
+A formatted day depends only on the day, the pattern and the language, so each is formatted
+once (a small bounded memo: a list repeats the same few days on every line and every answer),
+with the Babel locale parsed once per language.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache, lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_timedelta
 
 from bot import i18n
 
+MEMO_SIZE = 4096  # formatted days and distances kept per process (a few hundred KiB at most)
 
-def _locale() -> str:
-    return "sv_SE" if i18n.current_language() == "sv" else "en_GB"
+
+@cache
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse("sv_SE" if language == "sv" else "en_GB")
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _formatted(day: date, pattern: str, language: str) -> str:
+    return format_date(day, pattern, locale=_babel_locale(language))
+
+
+def _date(day: date, pattern: str) -> str:
+    return _formatted(day, pattern, i18n.current_language())
 
 
 def long_date(day: date) -> str:
     """`fredag 26 juni 2026`."""
-    return format_date(day, "EEEE d MMMM y", locale=_locale())
+    return _date(day, "EEEE d MMMM y")
 
 
 def short_date(day: date) -> str:
     """`fre 26 juni`, `lör 30 jan` (no abbreviation point: the date often ends a sentence)."""
-    return format_date(day, "EEE d MMM", locale=_locale()).rstrip(".")
+    return _date(day, "EEE d MMM").rstrip(".")
 
 
 def medium_date(day: date) -> str:
     """`2 dec. 2026`: one format for a view that spans years (the case view)."""
-    return format_date(day, "d MMM y", locale=_locale())
+    return _date(day, "d MMM y")
 
 
 def in_sentence(name: str) -> str:
@@ -37,6 +56,17 @@ def in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+@lru_cache(maxsize=MEMO_SIZE)
+def _in_days(days: int, language: str) -> str:
+    return format_timedelta(
+        timedelta(days=days),
+        granularity="day",
+        threshold=100000,
+        add_direction=True,
+        locale=_babel_locale(language),
+    )
+
+
 def relative_day(day: date, today: date) -> str:
     """`i dag`, `i morgon`, `i går`, `om 3 dagar`, `för 2 dagar sedan` (CLDR words via Babel)."""
     days = (day - today).days
@@ -46,25 +76,19 @@ def relative_day(day: date, today: date) -> str:
         return i18n._("tomorrow")
     if days == -1:
         return i18n._("yesterday")
-    return format_timedelta(
-        timedelta(days=days),
-        granularity="day",
-        threshold=100000,
-        add_direction=True,
-        locale=_locale(),
-    )
+    return _in_days(days, i18n.current_language())
 
 
 def month_label(day: date) -> str:
     """`dec 2026`: a month on a chart's axis."""
-    return format_date(day, "LLL y", locale=_locale()).replace(".", "")
+    return _date(day, "LLL y").replace(".", "")
 
 
 def month_name(day: date) -> str:
     """`december 2026`."""
-    return format_date(day, "LLLL y", locale=_locale())
+    return _date(day, "LLLL y")
 
 
 def day_month_year(day: date) -> str:
     """`31 december 2026`."""
-    return format_date(day, "d MMMM y", locale=_locale())
+    return _date(day, "d MMMM y")

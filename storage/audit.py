@@ -13,8 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.audit import GENESIS, AuditRecord, canonical_detail, canonical_row, chain_hash
 from storage.bulk import insert_rows
 from storage.models import AuditEvent
+from storage.raw import RawSql
 
 AUDIT_LOCK = 0x46524953  # "FRIS": the advisory lock key of audit appends
+_COLUMNS = ("seq", "at", "actor", "action", "arende_code", "detail", "prev_hash", "hash")
+_HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+_INSERT = f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 8)})"
 
 
 class SqlAuditStore:
@@ -37,16 +41,13 @@ class SqlAuditStore:
     ) -> None:
         if not entries:
             return
-        if self.session.bind.dialect.name == "postgresql":
+        raw = RawSql(self.session)
+        if not raw.sqlite:
             await self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK}
             )
-        last = (
-            await self.session.execute(
-                select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-            )
-        ).first()
-        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        last = await raw.rows(_HEAD, ())
+        seq, prev = last[0] if last else (0, GENESIS)
         rows = []
         for actor, action, code, detail in entries:
             seq += 1
@@ -56,10 +57,14 @@ class SqlAuditStore:
             digest = chain_hash(prev, canonical_row(seq, now, actor, action, code, encoded))
             rows.append((seq, now, actor, action, code, encoded, prev, digest))
             prev = digest
+        if raw.sqlite:  # one executemany straight on the driver
+            at = raw.moment(now)
+            await raw.execute(_INSERT, [(row[0], at, *row[2:]) for row in rows], many=True)
+            return
         await insert_rows(
             self.session,
             "audit_event",
-            ("seq", "at", "actor", "action", "arende_code", "detail", "prev_hash", "hash"),
+            _COLUMNS,
             rows,
             times=("at",),
         )

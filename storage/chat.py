@@ -56,13 +56,13 @@ _DEADLINES = (
     "LEFT OUTER JOIN person ON person.id = arende.handlaggare_id"
 )
 _DAY = "COALESCE(frist.extended_to, frist.last_day)"
-# A member of staff by chat id, as StaffMember's fields.
-_STAFF_BY_CHAT_ID = (
+# Members of staff, as StaffMember's fields (`_staff_row` reads them).
+_STAFF = (
     "SELECT person.id, person.chat_user_id, person.email, person.role, person.enhet_id, "
     "person.active, person.absent_from, person.absent_to, person.substitute_id, enhet.name "
-    "FROM person LEFT OUTER JOIN enhet ON enhet.id = person.enhet_id "
-    "WHERE person.chat_user_id = {0}"
+    "FROM person LEFT OUTER JOIN enhet ON enhet.id = person.enhet_id WHERE "
 )
+_STAFF_BY_CHAT_ID = _STAFF + "person.chat_user_id = {0}"
 # Colleagues away on a day whose substitute is a given person.
 _STANDING_IN_FOR = (
     "SELECT id FROM person WHERE substitute_id = {0} AND absent_from <= {1} "
@@ -140,6 +140,23 @@ def _deadline(row: Sequence, day: Callable[[Any], date]) -> Deadline:
     )
 
 
+def _staff_row(row: Sequence, day: Callable[[Any], date]) -> StaffMember:
+    """A row of `_STAFF` (SQLite's days as text: `day` reads them)."""
+    id_, chat_id, email, role, enhet_id, active, absent_from, absent_to, substitute, enhet = row
+    return StaffMember(
+        id=id_,
+        chat_user_id=chat_id,
+        email=email,
+        role=_ROLES[role],
+        enhet_id=enhet_id,
+        enhet=enhet,
+        active=bool(active),
+        absent_from=absent_from and day(absent_from),
+        absent_to=absent_to and day(absent_to),
+        substitute_id=substitute,
+    )
+
+
 def _staff(person: Person, enhet: str | None) -> StaffMember:
     return StaffMember(
         id=person.id,
@@ -167,22 +184,7 @@ class SqlChatStore:
         found = await raw.rows(_STAFF_BY_CHAT_ID.format(raw.mark(1)), (chat_user_id,))
         if not found:
             return None
-        id_, chat_id, email, role, enhet_id, active, absent_from, absent_to, substitute, enhet = (
-            found[0]
-        )
-        day = date.fromisoformat if raw.sqlite else _same
-        return StaffMember(
-            id=id_,
-            chat_user_id=chat_id,
-            email=email,
-            role=_ROLES[role],
-            enhet_id=enhet_id,
-            enhet=enhet,
-            active=bool(active),
-            absent_from=absent_from and day(absent_from),
-            absent_to=absent_to and day(absent_to),
-            substitute_id=substitute,
-        )
+        return _staff_row(found[0], date.fromisoformat if raw.sqlite else _same)
 
     async def link_by_email(self, email: str, chat_user_id: str) -> bool:
         result = await self.session.execute(
@@ -193,14 +195,14 @@ class SqlChatStore:
         return bool(result.rowcount)
 
     async def staff_by_ids(self, ids: Iterable[int]) -> dict[int, StaffMember]:
+        """Raw SQL into plain tuples (the team overview asks it)."""
+        raw = RawSql(self.session)
+        day = date.fromisoformat if raw.sqlite else _same
         result: dict[int, StaffMember] = {}
         for batch in _chunks(set(ids)):
-            rows = await self.session.execute(
-                select(Person, Enhet.name)
-                .outerjoin(Enhet, Enhet.id == Person.enhet_id)
-                .where(Person.id.in_(batch))
-            )
-            result.update({person.id: _staff(person, name) for person, name in rows.all()})
+            statement = _STAFF + raw.any_of("person.id", batch, 1)
+            for row in await raw.rows(statement, raw.ids(batch)):
+                result[row[0]] = _staff_row(row, day)
         return result
 
     async def standing_in_for(self, person_id: int, day: date) -> list[int]:
@@ -321,22 +323,25 @@ class SqlChatStore:
     async def open_per_owner(
         self, enhet_id: int | None, today: date
     ) -> list[tuple[int | None, int, int]]:
-        day = _effective_day()
-        query = (
-            select(
-                Arende.handlaggare_id,
-                func.count(),
-                func.count(case((day < today, 1))),
-            )
-            .join(Arende, Arende.id == Frist.arende_id)
-            .where(_status(enhet_id is not None) == "open")
-            .group_by(Arende.handlaggare_id)
-            .order_by(func.min(day), Arende.handlaggare_id.is_(None), Arende.handlaggare_id)
+        """Open and overdue deadlines per handläggare, the one with the nearest first (raw
+        SQL: the team overview asks it; scoped to an enhet as `deadline_items`)."""
+        raw = RawSql(self.session)
+        where = _Filters(raw)
+        where.parameters.append(raw.day(today))  # the SELECT's mark comes first
+        where.conditions.append(
+            "frist.status || '' = 'open'" if enhet_id is not None else "frist.status = 'open'"
         )
         if enhet_id is not None:
-            query = query.where(Arende.enhet_id == enhet_id)
-        rows = await self.session.execute(query)
-        return [(row[0], row[1], row[2]) for row in rows.all()]
+            where.add("arende.enhet_id = {}", enhet_id)
+        late = raw.mark(1)
+        statement = (
+            f"SELECT arende.handlaggare_id, count(*), count(CASE WHEN {_DAY} < {late} THEN 1 END) "
+            f"FROM frist JOIN arende ON arende.id = frist.arende_id{where.where()} "
+            f"GROUP BY arende.handlaggare_id "
+            f"ORDER BY min({_DAY}), arende.handlaggare_id IS NULL, arende.handlaggare_id"
+        )
+        rows = await raw.rows(statement, where.parameters)
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def case_info(self, code: str) -> CaseInfo | None:
         row = (
@@ -493,18 +498,27 @@ class SqlChatStore:
         )
 
     async def counts(self, enhet_id: int | None, today: date, since: date) -> Counts:
-        is_open = Frist.status == "open"
-        done = and_(Frist.status == "done", Frist.closed_on >= since)
-        query = select(
-            func.count(case((is_open, 1))),
-            func.count(case((and_(is_open, _effective_day() < today), 1))),
-            func.count(case((and_(is_open, Frist.extended_to.is_not(None)), 1))),
-            func.count(case((done, 1))),
-            func.count(case((and_(done, Frist.closed_on > _effective_day()), 1))),
-        ).join(Arende, Arende.id == Frist.arende_id)
+        """Open, overdue, extended, done since `since` and done late (raw SQL: the team
+        overview asks it)."""
+        raw = RawSql(self.session)
+        is_open = "frist.status = 'open'"
+
+        def done(i: int) -> str:
+            return f"frist.status = 'done' AND frist.closed_on >= {raw.mark(i)}"
+
+        statement = (
+            f"SELECT count(CASE WHEN {is_open} THEN 1 END), "
+            f"count(CASE WHEN {is_open} AND {_DAY} < {raw.mark(1)} THEN 1 END), "
+            f"count(CASE WHEN {is_open} AND frist.extended_to IS NOT NULL THEN 1 END), "
+            f"count(CASE WHEN {done(2)} THEN 1 END), "
+            f"count(CASE WHEN {done(3)} AND frist.closed_on > {_DAY} THEN 1 END) "
+            "FROM frist JOIN arende ON arende.id = frist.arende_id"
+        )
+        parameters: list[object] = [raw.day(today), raw.day(since), raw.day(since)]
         if enhet_id is not None:
-            query = query.where(Arende.enhet_id == enhet_id)
-        row = (await self.session.execute(query)).one()
+            statement += f" WHERE arende.enhet_id = {raw.mark(4)}"
+            parameters.append(enhet_id)
+        (row,) = await raw.rows(statement, parameters)
         return Counts(*row)
 
     async def breakdown(self, enhet_id: int | None, today: date, since: date) -> list[RuleCounts]:

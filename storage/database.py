@@ -102,10 +102,11 @@ def _reset_when_needed(engine: AsyncEngine) -> None:
     one round trip less to PostgreSQL, on every transaction. Any other driver: always."""
 
     @event.listens_for(engine.sync_engine, "reset")
-    def _reset(dbapi_connection, _record, reset_state) -> None:
-        if reset_state.transaction_was_reset or not _in_transaction(dbapi_connection):
-            return
-        dbapi_connection.rollback()
+    def _reset(dbapi_connection, _record, state) -> None:
+        if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
+            return  # closing anyway, outside the event loop, or already ended
+        if _in_transaction(dbapi_connection):
+            dbapi_connection.rollback()
 
 
 def _in_transaction(dbapi_connection) -> bool:
@@ -113,9 +114,11 @@ def _in_transaction(dbapi_connection) -> bool:
     driver = getattr(dbapi_connection, "driver_connection", None)
     if hasattr(driver, "is_in_transaction"):  # asyncpg
         return bool(driver.is_in_transaction())
-    if isinstance(getattr(driver, "in_transaction", None), bool):  # aiosqlite
-        return driver.in_transaction
-    return True
+    try:
+        open_ = getattr(driver, "in_transaction", None)  # aiosqlite, read while it is idle
+    except ValueError:  # aiosqlite: "no active connection": closed, nothing to roll back
+        return False
+    return open_ if isinstance(open_, bool) else True
 
 
 async def bulk_cache(connection: AsyncConnection) -> None:

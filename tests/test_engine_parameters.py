@@ -50,47 +50,27 @@ async def test_postgresql_sessions_run_without_jit():
         await engine.dispose()
 
 
-async def _left_open_then_returned(engine, table: str) -> tuple[bool, int]:
-    """Open a transaction behind SQLAlchemy's back, return the connection to the pool, take it
-    again: (still in a transaction?, rows the open transaction inserted that remain)."""
-    async with engine.begin() as connection:
-        await connection.exec_driver_sql(f"CREATE TABLE {table} (x INTEGER)")
-    async with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            driver = (await connection.get_raw_connection()).driver_connection
-            await driver.execute("BEGIN")
-            await driver.execute(f"INSERT INTO {table} VALUES (1)")
-        else:  # through the DBAPI adapter, which begins a transaction on its own
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FRISTER_TEST_DATABASE_URL")
+async def test_a_postgresql_connection_returned_mid_transaction_is_rolled_back():
+    """(SQLite: tests/test_sqlite_transactions.py.)"""
+    engine = create_engine(POSTGRES_URL, pool_size=1)
+    table = "t_reset_on_return"
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"CREATE TABLE {table} (x INTEGER)")
+        async with engine.connect() as connection:  # the DBAPI adapter begins on its own
 
             def insert(sync_connection) -> None:
                 cursor = sync_connection.connection.dbapi_connection.cursor()
                 cursor.execute(f"INSERT INTO {table} VALUES (1)")
 
             await connection.run_sync(insert)
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        open_ = (
-            driver.in_transaction if engine.dialect.name == "sqlite" else driver.is_in_transaction()
-        )
-        count = (await connection.exec_driver_sql(f"SELECT count(*) FROM {table}")).scalar()
-        await connection.rollback()
-    return open_, count
-
-
-async def test_a_connection_returned_mid_transaction_is_rolled_back(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", pool_size=1)
-    try:
-        assert await _left_open_then_returned(engine, "t") == (False, 0)
-    finally:
-        await engine.dispose()
-
-
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs FRISTER_TEST_DATABASE_URL")
-async def test_a_postgresql_connection_returned_mid_transaction_is_rolled_back():
-    engine = create_engine(POSTGRES_URL, pool_size=1)
-    table = "t_reset_on_return"
-    try:
-        assert await _left_open_then_returned(engine, table) == (False, 0)
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert not driver.is_in_transaction()
+            count = (await connection.exec_driver_sql(f"SELECT count(*) FROM {table}")).scalar()
+            assert count == 0
+            await connection.rollback()
     finally:
         async with engine.begin() as connection:
             await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
