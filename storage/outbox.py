@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,59 +50,78 @@ def _keys(joined: str | None) -> frozenset[str]:
     return _NONE if joined is None else frozenset(joined.split(_SEP))
 
 
-class _RawValues(RawSql):
-    """The outbox's raw statements, in the dialect's placeholders."""
+class _Statements(NamedTuple):
+    """The outbox's raw statements in one dialect's placeholders."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        mark = self.mark
-        if self.sqlite:
-            self.insert_notifications = (
-                f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
-                f"VALUES ({', '.join('?' * 13)}) "
-                "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
-            )
-            self.update_next_step = "UPDATE frist SET next_step_at = ? WHERE id = ?"
-        else:
-            # One JSON parameter (json.dumps is C): arrays of values cost asyncpg an ABC
-            # isinstance check per element, a statement per row costs the server more.
-            self.insert_notifications = (
-                f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
-                "SELECT (e->>0)::integer, e->>1, e->>2, e->>3, (e->>4)::timestamptz, "
-                "(e->>5)::timestamptz, e->>6, (e->>7)::boolean, e->>8, $2::timestamptz, 0, "
-                "false, false FROM json_array_elements($1::json) AS e "
-                "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
-            )
-            self.update_next_step = (
-                "UPDATE frist SET next_step_at = (e->>1)::timestamptz "
-                "FROM json_array_elements($1::json) AS e WHERE frist.id = (e->>0)::integer"
-            )
-        self.set_state = (
+    insert_notifications: str
+    update_next_step: str
+    set_state: str
+    get_state: str
+    planned_steps: str
+    due_deadlines: str
+
+
+@cache
+def _statements(sqlite: bool) -> _Statements:
+    """Built once per dialect (the tick and every delivery use them)."""
+    mark = (lambda i: "?") if sqlite else (lambda i: f"${i}")
+    if sqlite:
+        insert_notifications = (
+            f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
+            f"VALUES ({', '.join('?' * 13)}) "
+            "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
+        )
+        update_next_step = "UPDATE frist SET next_step_at = ? WHERE id = ?"
+    else:
+        # One JSON parameter (json.dumps is C): arrays of values cost asyncpg an ABC
+        # isinstance check per element, a statement per row costs the server more.
+        insert_notifications = (
+            f"INSERT INTO notification ({_NOTIFICATION_COLUMNS}) "
+            "SELECT (e->>0)::integer, e->>1, e->>2, e->>3, (e->>4)::timestamptz, "
+            "(e->>5)::timestamptz, e->>6, (e->>7)::boolean, e->>8, $2::timestamptz, 0, "
+            "false, false FROM json_array_elements($1::json) AS e "
+            "ON CONFLICT (frist_id, step, recipient) DO NOTHING"
+        )
+        update_next_step = (
+            "UPDATE frist SET next_step_at = (e->>1)::timestamptz "
+            "FROM json_array_elements($1::json) AS e WHERE frist.id = (e->>0)::integer"
+        )
+    planned = (
+        ", (SELECT group_concat(step, char(31)) FROM notification "
+        "WHERE notification.frist_id = frist.id) "
+        if sqlite
+        else " "
+    )
+    return _Statements(
+        insert_notifications=insert_notifications,
+        update_next_step=update_next_step,
+        set_state=(
             'INSERT INTO runtime_state ("key", value, updated_at) '
             f"VALUES ({mark(1)}, {mark(2)}, {mark(3)}) "
             'ON CONFLICT ("key") DO UPDATE SET value = excluded.value, '
             "updated_at = excluded.updated_at"
-        )
-        self.get_state = (
-            f'SELECT "key", value, updated_at FROM runtime_state WHERE "key" LIKE {mark(1)}'
-        )
-        planned = (
-            ", (SELECT group_concat(step, char(31)) FROM notification "
-            "WHERE notification.frist_id = frist.id) "
-            if self.sqlite
-            else " "
-        )
-        self.planned_steps = (
+        ),
+        get_state=f'SELECT "key", value, updated_at FROM runtime_state WHERE "key" LIKE {mark(1)}',
+        planned_steps=(
             "SELECT frist_id, string_agg(step, chr(31)) FROM notification "
             "WHERE frist_id = ANY($1) GROUP BY frist_id"
-        )
-        self.due_deadlines = (
+        ),
+        due_deadlines=(
             "SELECT frist.id, frist.rule_id, COALESCE(frist.extended_to, frist.last_day), "
             "arende.enhet_id, arende.handlaggare_id, frist.created_at, "
             f"frist.acknowledged_on{planned}FROM frist JOIN arende ON arende.id = frist.arende_id "
             f"WHERE frist.status = 'open' AND frist.next_step_at <= {mark(1)} "
             f"ORDER BY frist.next_step_at LIMIT {mark(2)}"
-        )
+        ),
+    )
+
+
+class _RawValues(RawSql):
+    """RawSql with the outbox's statements (`sql`) in the session's dialect."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self.sql = _statements(self.sqlite)
 
 
 class SqlOutboxStore:
@@ -123,10 +144,10 @@ class SqlOutboxStore:
         deadlines, for an idle tick that reads nothing).
         """
         raw = _RawValues(self.session)
-        rows = await raw.rows(raw.due_deadlines, (raw.moment(now), limit))
+        rows = await raw.rows(raw.sql.due_deadlines, (raw.moment(now), limit))
         if not raw.sqlite:
             ids = [row[0] for row in rows]
-            joined = dict(await raw.rows(raw.planned_steps, (ids,))) if ids else {}
+            joined = dict(await raw.rows(raw.sql.planned_steps, (ids,))) if ids else {}
             return [DueDeadline(*row, _keys(joined.get(row[0]))) for row in rows]
         day, moment = date.fromisoformat, sqlite_moment
         return [
@@ -228,7 +249,7 @@ class SqlOutboxStore:
                 )
                 for row in rows
             ]
-            await raw.execute(raw.insert_notifications, (json.dumps(values), now))
+            await raw.execute(raw.sql.insert_notifications, (json.dumps(values), now))
             return
         created, no = raw.moment(now), raw.flag(False)
         values = [
@@ -249,7 +270,7 @@ class SqlOutboxStore:
             )
             for row in rows
         ]
-        await raw.execute(raw.insert_notifications, values, many=True)
+        await raw.execute(raw.sql.insert_notifications, values, many=True)
 
     async def has_step(self, step: str) -> bool:
         """Whether any outbox row has this step key (alarms without a deadline)."""
@@ -270,10 +291,10 @@ class SqlOutboxStore:
         raw = _RawValues(self.session)
         if raw.sqlite:
             values = [(raw.moment(at), key) for key, at in next_steps.items()]
-            await raw.execute(raw.update_next_step, values, many=True)
+            await raw.execute(raw.sql.update_next_step, values, many=True)
         else:
             values_json = json.dumps([(key, raw.iso(at)) for key, at in next_steps.items()])
-            await raw.execute(raw.update_next_step, (values_json,))
+            await raw.execute(raw.sql.update_next_step, (values_json,))
 
     # ---- delivery -------------------------------------------------------------------------
 
@@ -507,12 +528,12 @@ class SqlOutboxStore:
     async def set_state(self, key: str, value: str, now: datetime) -> None:
         """One raw upsert (no read, no ORM object): every tick writes its heartbeat."""
         raw = _RawValues(self.session)
-        await raw.execute(raw.set_state, (key, value, raw.moment(now)))
+        await raw.execute(raw.sql.set_state, (key, value, raw.moment(now)))
 
     async def get_state(self, prefix: str) -> dict[str, StateEntry]:
         """Values whose key starts with `prefix` (LIKE, as SQLAlchemy's `startswith`)."""
         raw = _RawValues(self.session)
-        rows = await raw.rows(raw.get_state, (prefix + "%",))
+        rows = await raw.rows(raw.sql.get_state, (prefix + "%",))
         if raw.sqlite:
             return {key: StateEntry(value, sqlite_moment(at)) for key, value, at in rows}
         return {key: StateEntry(value, at) for key, value, at in rows}
